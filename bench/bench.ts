@@ -172,6 +172,8 @@ interface ChildOutcome {
 }
 
 const STDERR_TAIL_BYTES = 16_384;
+/** Process group of the running child: children are detached, so Ctrl-C must be forwarded. */
+let currentChildGroup: number | undefined;
 
 /** Runs `node args…` with `inputFile` as stdin, measuring wall time and peak RSS. */
 async function runChild(args: string[], inputFile: string, opts: Options, scratch: string): Promise<ChildOutcome> {
@@ -191,6 +193,7 @@ async function runChild(args: string[], inputFile: string, opts: Options, scratc
   const started = performance.now();
   const child = spawn(command, argv, { stdio: [stdin, 'pipe', 'pipe'], env, detached: true });
   closeSync(stdin);
+  currentChildGroup = child.pid;
   const { stdout, stderr } = child;
   if (stdout === null || stderr === null) throw new Error('child without stdout/stderr pipes');
 
@@ -233,6 +236,7 @@ async function runChild(args: string[], inputFile: string, opts: Options, scratc
     child.on('close', (code, sig) => res([code, sig]));
   });
   clearTimeout(timer);
+  currentChildGroup = undefined;
   const wallSeconds = (performance.now() - started) / 1000;
   if (stdoutRest !== '') {
     stdoutLines++;
@@ -537,7 +541,14 @@ async function main(): Promise<void> {
   let interrupted = false;
   const onSignal = (): void => {
     interrupted = true;
-    log('interrupted: finishing the current run, then writing what we have');
+    log('interrupted: stopping the current run, then writing what we have');
+    if (currentChildGroup !== undefined) {
+      try {
+        process.kill(-currentChildGroup, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
   };
   process.once('SIGINT', onSignal);
   try {
