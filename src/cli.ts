@@ -1,0 +1,146 @@
+#!/usr/bin/env node
+import { createReadStream, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { aboutJson, aboutMarkdown, aboutText } from "./about.js";
+import { loadConfig } from "./config/load-config.js";
+import { packageJson, packageRoot } from "./config/schema.js";
+import type { Settings } from "./config/settings.js";
+import { ConfigError, exitCodeOf, TargetError } from "./errors.js";
+import { Logger, parseLogLevel } from "./log.js";
+import { runSinger } from "./pipeline/target.js";
+import { createS3Client } from "./s3/client.js";
+import { baseCredentials } from "./s3/credentials.js";
+
+/** argv → command. Exit 0 ok, 2 usage or configuration, 1 anything else, 130/143 on SIGINT/SIGTERM. */
+const USAGE = `usage:
+  target-s3 --config FILE [--config FILE2 | --config ENV ...] [--input FILE]   run as a Singer target (stdin by default)
+  target-s3 --about [--format json|markdown]                                  describe the target and its settings
+  target-s3 --version
+  target-s3 spec                                                              print the Airbyte SPEC message`;
+
+interface Parsed {
+  command: "run" | "about" | "version" | "spec" | "help";
+  configs: string[];
+  input: string | undefined;
+  format: string | undefined;
+}
+
+function parse(argv: string[]): Parsed {
+  const first = argv[0];
+  const positional = first !== undefined && !first.startsWith("-") ? first : undefined;
+  const rest = positional ? argv.slice(1) : argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      config: { type: "string", multiple: true },
+      input: { type: "string" },
+      about: { type: "boolean" },
+      format: { type: "string" },
+      version: { type: "boolean" },
+      spec: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (positionals.length > 0) throw new ConfigError(`unexpected argument '${positionals[0]}'\n${USAGE}`);
+  const command = positional === "spec" || values.spec ? "spec" : values.about ? "about" : values.version ? "version" : values.help ? "help" : "run";
+  if (positional !== undefined && positional !== "spec") throw new ConfigError(`unknown command '${positional}'\n${USAGE}`);
+  return { command, configs: values.config ?? [], input: values.input, format: values.format };
+}
+
+async function main(argv: string[], logger: Logger): Promise<number> {
+  const args = parse(argv);
+  const version = packageJson().version;
+  switch (args.command) {
+    case "version":
+      process.stdout.write(`target-s3 ${version}\n`);
+      return 0;
+    case "help":
+      process.stdout.write(USAGE + "\n");
+      return 0;
+    case "about":
+      process.stdout.write(about(args.format, version));
+      return 0;
+    case "spec": {
+      const spec = JSON.parse(readFileSync(join(packageRoot(), "spec.json"), "utf8")) as unknown;
+      process.stdout.write(JSON.stringify({ type: "SPEC", spec }) + "\n");
+      return 0;
+    }
+    case "run":
+      return run(args, logger);
+  }
+}
+
+function about(format: string | undefined, version: string): string {
+  if (format === undefined || format === "text") return aboutText(version);
+  if (format === "json") return JSON.stringify(aboutJson(version), null, 2) + "\n";
+  if (format === "markdown") return aboutMarkdown(version);
+  throw new ConfigError(`--format must be json or markdown, not '${format}'`);
+}
+
+function configure(args: Parsed, logger: Logger): Settings {
+  if (args.configs.length === 0) throw new ConfigError(`--config is required\n${USAGE}`);
+  const loaded = loadConfig(args.configs, process.env, process.cwd());
+  logger.addSecrets(loaded.secrets);
+  const level = parseLogLevel(process.env["TARGET_S3_LOGLEVEL"] ?? process.env["LOGLEVEL"]) ?? loaded.settings.log_level;
+  logger.configure(level, loaded.settings.log_format);
+  for (const warning of loaded.warnings) logger.warn(warning);
+  return loaded.settings;
+}
+
+async function run(args: Parsed, logger: Logger): Promise<number> {
+  const settings = configure(args, logger);
+  const controller = new AbortController();
+  const onSignal = (signal: "SIGTERM" | "SIGINT") => (): void => {
+    logger.warn(`${signal} received: stopping, aborting in-flight uploads`);
+    controller.abort(signal);
+    input.destroy();
+  };
+  const input = args.input ? createReadStream(args.input) : process.stdin;
+  process.once("SIGTERM", onSignal("SIGTERM"));
+  process.once("SIGINT", onSignal("SIGINT"));
+  let stdoutError: Error | undefined;
+  process.stdout.on("error", (error) => {
+    stdoutError ??= error;
+    controller.abort("SIGTERM");
+    input.destroy();
+  });
+
+  const runStart = new Date();
+  const connectionRunId = settings.connection_run_id ?? randomUUID();
+  const client = createS3Client({
+    region: settings.aws_region,
+    endpoint: settings.aws_endpoint,
+    forcePathStyle: settings.force_path_style,
+    credentials: baseCredentials(settings),
+    maxRetries: settings.max_retries,
+  });
+  logger.info("target-s3 starting", { file_type: settings.file_type, bucket: settings.bucket, connection_run_id: connectionRunId });
+  try {
+    const summary = await runSinger(
+      { settings, client, logger, connectionRunId, runStart },
+      { input, signal: controller.signal, emitState: (value) => void process.stdout.write(value + "\n") },
+    );
+    logger.info("target-s3 finished", { messages: summary.records, objects: summary.stored.length, states: summary.statesEmitted });
+    return 0;
+  } catch (error) {
+    if (stdoutError) throw new ConfigError(`stdout was closed by the reader (${stdoutError.message}): no further STATE can be delivered`);
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+const logger = new Logger(parseLogLevel(process.env["TARGET_S3_LOGLEVEL"] ?? process.env["LOGLEVEL"]) ?? "info");
+main(process.argv.slice(2), logger).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = error instanceof TargetError ? error.message : error instanceof Error ? `unexpected error: ${error.stack ?? error.message}` : String(error);
+    logger.error(message);
+    process.exitCode = exitCodeOf(error);
+  },
+);

@@ -1,0 +1,185 @@
+import { InputError, RecordValidationError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { parseSingerLine, type RecordMessage, type SchemaMessage } from "../protocol/singer.js";
+import { rawFieldText } from "../protocol/raw-record.js";
+import { ColumnCollisionError, type ColumnOptions } from "../schema/columns.js";
+import { cursorPartitionId, NULL_CURSOR, parseCursor } from "../s3/cursor-partition.js";
+import type { KeyTemplate } from "../s3/key-template.js";
+import { Batch } from "./batch.js";
+import type { Flusher } from "./flusher.js";
+import type { Metrics } from "./metrics.js";
+import type { RecordEncoder } from "./record-encoder.js";
+import type { StateLedger } from "./state-ledger.js";
+import { buildPlan, schemaHash, type StreamPlan } from "./stream-plan.js";
+
+export interface RouterOptions {
+  columns: ColumnOptions;
+  validate: boolean;
+  invalidRecordPolicy: "fail" | "skip" | "quarantine";
+  cursorFields: Record<string, string>;
+  batchSizeRows: number;
+  maxFileChars: number;
+  maxBatchAgeMs: number;
+  metadata: boolean;
+  timeZone: string;
+  /** JSON formats with flattening or header casing rebuild each record. */
+  reshapeJson: boolean;
+}
+
+export interface RouterDeps {
+  options: RouterOptions;
+  template: KeyTemplate;
+  encoder: RecordEncoder;
+  ledger: StateLedger<string>;
+  flusher: Flusher;
+  metrics: Metrics;
+  logger: Logger;
+  runDir: string;
+  /** Receives records refused under invalid_record_policy=quarantine. */
+  quarantine: (stream: string, line: number, reason: string, text: string) => Promise<void> | undefined;
+}
+
+interface StreamState {
+  plan: StreamPlan;
+  batch: Batch | undefined;
+}
+
+/** More open cursor partitions than this in one batch close the batch (each is an open local file). */
+const MAX_OPEN_PARTITIONS = 64;
+
+/** Routes each message: SCHEMA builds a plan, RECORD is checked and buffered, STATE goes to the ledger. */
+export class Router {
+  private readonly streams = new Map<string, StreamState>();
+  private readonly warnedTypes = new Set<string>();
+  private fileId = 0;
+  private readonly nextFileId = (): number => ++this.fileId;
+
+  constructor(private readonly deps: RouterDeps) {}
+
+  handle(text: string, line: number): Promise<void> | undefined {
+    const message = parseSingerLine(text, line);
+    switch (message.type) {
+      case "RECORD":
+        return this.record(message, text, line);
+      case "SCHEMA":
+        this.schema(message, line);
+        return undefined;
+      case "STATE":
+        this.deps.ledger.state(line, rawFieldText(text, "value") ?? JSON.stringify(message.value));
+        return undefined;
+      case "ACTIVATE_VERSION":
+        this.deps.logger.debug("ACTIVATE_VERSION received (append-only target: nothing is deleted)", { stream: message.stream, version: message.version, line });
+        return undefined;
+      case "OTHER":
+        if (!this.warnedTypes.has(message.messageType)) {
+          this.warnedTypes.add(message.messageType);
+          this.deps.logger.warn(`skipping messages of unknown type '${message.messageType}'`, { line });
+        }
+        return undefined;
+    }
+  }
+
+  /** Seals every open batch (end of input). */
+  flushAll(): void {
+    for (const [, state] of this.streams) this.flushStream(state);
+  }
+
+  /** Seals batches older than max_batch_age_seconds (called from a timer). */
+  flushStale(now: number): void {
+    for (const [, state] of this.streams) {
+      const batch = state.batch;
+      if (batch && now - batch.startedAt >= this.deps.options.maxBatchAgeMs && batch.partitionCount === batch.partitions.size) this.flushStream(state);
+    }
+  }
+
+  private schema(message: SchemaMessage, line: number): void {
+    const existing = this.streams.get(message.stream);
+    if (existing && existing.plan.schemaHash === schemaHash(message)) return;
+    let plan: StreamPlan;
+    try {
+      plan = buildPlan(message, { ...this.deps.options.columns, validate: this.deps.options.validate, cursorFields: this.deps.options.cursorFields, reshapeJson: this.deps.options.reshapeJson });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new InputError(`the SCHEMA for stream '${message.stream}' cannot be used: ${reason}`, line);
+    }
+    if (this.deps.template.usesCursor && plan.cursorField === undefined) {
+      throw new InputError(
+        `key_template uses cursor macros but stream '${message.stream}' has no cursor: set cursor_field {"${message.stream}": "<property>"} or have the tap send bookmark_properties`,
+        line,
+      );
+    }
+    if (existing) {
+      this.deps.logger.info("schema changed: closing the stream's open file", { stream: message.stream, line });
+      this.flushStream(existing);
+      existing.plan = plan;
+    } else {
+      this.streams.set(message.stream, { plan, batch: undefined });
+    }
+  }
+
+  private record(message: RecordMessage, text: string, line: number): Promise<void> | undefined {
+    const state = this.streams.get(message.stream);
+    if (!state) {
+      throw new InputError(`RECORD for stream '${message.stream}' arrived before its SCHEMA: the tap must send the stream's SCHEMA message first`, line);
+    }
+    const { plan } = state;
+    const problem = this.problemWith(message.record, plan);
+    if (problem !== undefined) return this.refuse(message.stream, line, problem, text);
+
+    const cursor = this.deps.template.usesCursor && plan.cursorField !== undefined ? parseCursor(message.record[plan.cursorField]) : NULL_CURSOR;
+    const partition = this.deps.template.usesCursor ? cursorPartitionId(this.deps.template, cursor, this.deps.options.timeZone) : "";
+    const batch = (state.batch ??= new Batch(this.deps.runDir, this.deps.ledger, this.nextFileId));
+    const writing = batch.append(partition, cursor, this.deps.encoder(text, line, message, batch.batchedAtIso, plan.shape), line);
+    this.deps.metrics.countRecord(message.stream);
+
+    const o = this.deps.options;
+    if (batch.rows >= o.batchSizeRows || batch.chars >= o.maxFileChars || batch.partitionCount > MAX_OPEN_PARTITIONS) {
+      return after(writing, () => {
+        this.flushStream(state);
+        return this.deps.flusher.room();
+      });
+    }
+    return writing;
+  }
+
+  private problemWith(record: Record<string, unknown>, plan: StreamPlan): string | undefined {
+    for (const key of plan.keyProperties) {
+      if (record[key] === undefined || record[key] === null) return `key property '${key}' is missing or null`;
+    }
+    return plan.check?.(record);
+  }
+
+  private refuse(stream: string, line: number, problem: string, text: string): Promise<void> | undefined {
+    const policy = this.deps.options.invalidRecordPolicy;
+    if (policy === "fail") {
+      throw new RecordValidationError(
+        `record for stream '${stream}' does not match its SCHEMA: ${problem}; fix the tap, or set invalid_record_policy to skip or quarantine`,
+        stream,
+        line,
+      );
+    }
+    this.deps.metrics.countSkipped(stream);
+    if ((this.deps.metrics.skipped.get(stream) ?? 0) <= 10) this.deps.logger.warn(`invalid record ${policy === "skip" ? "skipped" : "quarantined"}`, { stream, line, reason: problem });
+    return policy === "quarantine" ? this.deps.quarantine(stream, line, problem, text) : undefined;
+  }
+
+  private flushStream(state: StreamState): void {
+    const batch = state.batch;
+    if (!batch) return;
+    state.batch = undefined;
+    if (batch.rows === 0) return;
+    this.deps.flusher.flush({
+      stream: state.plan.stream,
+      namespace: undefined,
+      schemaHash: state.plan.schemaHash,
+      columns: state.plan.columns,
+      metadata: this.deps.options.metadata,
+      batchedAt: batch.batchedAt,
+      partitions: [...batch.partitions.values()],
+    });
+  }
+}
+
+function after(first: Promise<void> | undefined, then: () => Promise<void> | undefined): Promise<void> | undefined {
+  return first ? first.then(then) : then();
+}

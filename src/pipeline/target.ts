@@ -1,0 +1,218 @@
+import type { Readable, Writable } from "node:stream";
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { ConfigError, InterruptedError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Settings } from "../config/settings.js";
+import { parseBucket } from "../s3/bucket-uri.js";
+import { KeyTemplate } from "../s3/key-template.js";
+import { joinKey } from "../s3/safe-key.js";
+import { contentTypeOf, extensionOf, FileWriter, isDuckFormat, type FileFormat } from "./file-writer.js";
+import { Flusher, type FlushJob, type StoredObject } from "./flusher.js";
+import { readLines } from "./line-reader.js";
+import { Metrics, since } from "./metrics.js";
+import { duckEncoder, jsonEncoder } from "./record-encoder.js";
+import { Router } from "./router.js";
+import { createRunDir, removeRunDir } from "./run-dir.js";
+import { StateLedger } from "./state-ledger.js";
+import { Uploader, type ObjectOptions } from "./uploader.js";
+import type { CursorValue } from "../s3/cursor-partition.js";
+
+export interface RunIO {
+  input: Readable;
+  /** Receives each committed STATE value as one line. */
+  emitState: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface RunSummary {
+  records: number;
+  stored: StoredObject[];
+  statesEmitted: number;
+}
+
+export interface RunContext {
+  settings: Settings;
+  client: S3Client;
+  logger: Logger;
+  connectionRunId: string;
+  runStart: Date;
+}
+
+export function fileFormatOf(settings: Settings): FileFormat {
+  return {
+    fileType: settings.file_type,
+    compression: settings.file_type === "parquet" ? "none" : settings.compression,
+    parquetCompression: settings.parquet_compression,
+    delimiter: settings.delimiter,
+    quoteCharacter: settings.quote_character,
+    header: settings.header,
+  };
+}
+
+export function objectOptionsOf(settings: Settings): ObjectOptions {
+  const options: ObjectOptions = {};
+  if (settings.server_side_encryption) options.ServerSideEncryption = settings.server_side_encryption;
+  if (settings.kms_key_id) options.SSEKMSKeyId = settings.kms_key_id;
+  if (settings.storage_class) options.StorageClass = settings.storage_class;
+  if (settings.acl) options.ACL = settings.acl;
+  const tags = Object.entries(settings.object_tags);
+  if (tags.length > 0) options.Tagging = new URLSearchParams(tags).toString();
+  if (Object.keys(settings.object_metadata).length > 0) options.Metadata = { ...settings.object_metadata };
+  return options;
+}
+
+function parseTemplate(template: string): KeyTemplate {
+  try {
+    return KeyTemplate.parse(template);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`key_template is invalid: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The Singer run: reads messages until end of input, stores every record, emits committed STATEs. */
+export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary> {
+  const { settings, logger } = ctx;
+  const template = parseTemplate(settings.key_template);
+  const format = fileFormatOf(settings);
+  const { bucket, prefix } = parseBucket(settings.bucket);
+  const runDir = await createRunDir(settings.temp_dir);
+  if (runDir.removed.length > 0) logger.info("removed leftovers of crashed runs", { folders: runDir.removed });
+
+  const duck = isDuckFormat(format) ? await openDuckDb(settings, runDir.path) : undefined;
+  const metrics = new Metrics(logger);
+  const ledger = new StateLedger<string>((value) => io.emitState(value));
+  const uploads = new AbortController();
+  const onAbort = (): void => uploads.abort();
+  io.signal.addEventListener("abort", onAbort, { once: true });
+  const extension = extensionOf(format);
+
+  const flusher = new Flusher({
+    writer: new FileWriter(duck as DuckDBInstance, format),
+    uploader: new Uploader(ctx.client, bucket, objectOptionsOf(settings), settings.multipart_part_size, settings.upload_concurrency),
+    ledger,
+    metrics,
+    logger,
+    runDir: runDir.path,
+    extension,
+    contentType: contentTypeOf(format),
+    gzip: format.compression === "gzip",
+    jsonArray: format.fileType === "json",
+    maxPending: settings.max_pending_flushes,
+    signal: uploads.signal,
+    keyFor: (job: FlushJob, cursor: CursorValue, part: number) =>
+      joinKey(
+        [
+          prefix,
+          settings.object_key_path,
+          template.render({
+            streamName: job.stream,
+            namespace: job.namespace,
+            connectionId: settings.connection_id,
+            connectionRunId: ctx.connectionRunId,
+            runStart: ctx.runStart,
+            timeZone: settings.timezone,
+            extension,
+            part,
+            datePartitionFormat: settings.date_partition_format,
+            cursor,
+          }),
+        ],
+        job.stream,
+      ),
+  });
+
+  const columnOptions = {
+    flatten: settings.flattening_enabled,
+    flattenMaxDepth: settings.flattening_max_depth,
+    nestedTypes: format.fileType === "parquet" ? settings.parquet_nested_types : ("json" as const),
+    headerFormat: settings.column_header_format,
+  };
+  const router = new Router({
+    options: {
+      columns: columnOptions,
+      validate: settings.validate_records,
+      invalidRecordPolicy: settings.invalid_record_policy,
+      cursorFields: settings.cursor_field,
+      batchSizeRows: settings.batch_size_rows,
+      maxFileChars: settings.max_file_bytes,
+      maxBatchAgeMs: settings.max_batch_age_seconds * 1000,
+      metadata: settings.add_record_metadata,
+      timeZone: settings.timezone,
+      reshapeJson: !isDuckFormat(format) && (settings.flattening_enabled || settings.column_header_format !== null),
+    },
+    template,
+    encoder: isDuckFormat(format)
+      ? duckEncoder(settings.add_record_metadata)
+      : jsonEncoder(settings.add_record_metadata),
+    ledger,
+    flusher,
+    metrics,
+    logger,
+    runDir: runDir.path,
+    quarantine: () => undefined,
+  });
+
+  const ageTimer = setInterval(() => router.flushStale(Date.now()), Math.min(1000, settings.max_batch_age_seconds * 1000));
+  ageTimer.unref();
+  const metricsTimer =
+    settings.metrics_interval_seconds > 0 ? setInterval(() => metrics.report(false), settings.metrics_interval_seconds * 1000) : undefined;
+  metricsTimer?.unref();
+
+  let records = 0;
+  try {
+    const t0 = process.hrtime.bigint();
+    await readLines(io.input, settings.max_line_bytes, (text, line) => {
+      if (flusher.failure !== undefined) throw flusher.failure;
+      if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));
+      records++;
+      return router.handle(text, line);
+    });
+    metrics.addStage("parse", since(t0));
+    if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));
+    router.flushAll();
+    await flusher.drain();
+    metrics.report(true);
+    return { records, stored: flusher.stored, statesEmitted: ledger.emittedCount };
+  } catch (error) {
+    ledger.fail();
+    uploads.abort();
+    await boundedDrain(flusher, settings.shutdown_timeout_seconds * 1000);
+    if (io.signal.aborted && !(error instanceof InterruptedError)) throw new InterruptedError(signalOf(io.signal));
+    throw flusher.failure !== undefined && !(error instanceof InterruptedError) && isSecondary(error) ? flusher.failure : error;
+  } finally {
+    clearInterval(ageTimer);
+    if (metricsTimer) clearInterval(metricsTimer);
+    io.signal.removeEventListener("abort", onAbort);
+    duck?.closeSync();
+    await removeRunDir(runDir.path);
+  }
+}
+
+async function openDuckDb(settings: Settings, runDir: string): Promise<DuckDBInstance> {
+  // Everything explicit: nothing is downloaded or installed at run time; spills stay in the run folder.
+  return DuckDBInstance.create(":memory:", {
+    memory_limit: settings.memory_limit,
+    temp_directory: `${runDir}/duckdb`,
+    extension_directory: `${runDir}/duckdb/extensions`,
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "false",
+  });
+}
+
+async function boundedDrain(flusher: Flusher, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([flusher.drain().catch(() => undefined), timeout]);
+  if (timer) clearTimeout(timer);
+}
+
+function signalOf(signal: AbortSignal): "SIGTERM" | "SIGINT" {
+  return signal.reason === "SIGINT" ? "SIGINT" : "SIGTERM";
+}
+
+/** An error that only reports that reading stopped because an upload had already failed. */
+function isSecondary(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === "ERR_STREAM_PREMATURE_CLOSE";
+}

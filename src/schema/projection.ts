@@ -1,0 +1,145 @@
+import { hasCaseCollision, type Column, type TypeNode } from "./columns.js";
+
+/** Extra columns the target adds (Singer SDK `add_record_metadata`). */
+export const METADATA_COLUMNS = ["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_deleted_at", "_sdc_sequence", "_sdc_table_version"] as const;
+
+/** Field names the spool injects into each message line (see SpoolEncoder). */
+export const LINE_FIELD = "__target_s3_line";
+export const RECEIVED_FIELD = "__target_s3_received_ms";
+
+export interface ProjectionOptions {
+  format: "csv" | "parquet";
+  metadata: boolean;
+  /** Used for `_sdc_batched_at`: one instant per file. */
+  batchedAt: Date;
+}
+
+export function quoteIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function quoteLiteral(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** The DuckDB type of a node, as read from JSON and as written to Parquet. */
+export function duckType(node: TypeNode): string {
+  switch (node.kind) {
+    case "integer":
+      return "BIGINT";
+    case "number":
+      return "DOUBLE";
+    case "decimal":
+      return `DECIMAL(${node.precision ?? 38},${node.scale ?? 9})`;
+    case "boolean":
+      return "BOOLEAN";
+    case "string":
+      return "VARCHAR";
+    case "date-time":
+      return "TIMESTAMPTZ";
+    case "date":
+      return "DATE";
+    case "time":
+      return "TIME";
+    case "struct":
+      return `STRUCT(${[...(node.fields ?? new Map<string, TypeNode>()).entries()].map(([k, v]) => `${quoteIdent(k)} ${duckType(v)}`).join(", ")})`;
+    case "list":
+      return `${duckType(node.items ?? { kind: "json" })}[]`;
+    case "json":
+      return "JSON";
+  }
+}
+
+interface ReadTree {
+  node?: TypeNode;
+  children: Map<string, ReadTree>;
+}
+
+/**
+ * The `columns={...}` argument of read_ndjson for spool lines (whole Singer messages) and the SELECT list that
+ * turns them into the file's columns. Types are explicit so DuckDB never guesses from the first rows.
+ */
+export function projectionSql(columns: Column[], options: ProjectionOptions): { readColumns: string; select: string } {
+  const tree = readTree(columns, options.metadata);
+  // STRUCT field names are case-insensitive in DuckDB; a record with `Id` and `id` is read as JSON and picked apart.
+  const viaJson = treeHasCollision(tree);
+  const recordType = viaJson ? "JSON" : structType(tree);
+  const read: Record<string, string> = {
+    [LINE_FIELD]: "BIGINT",
+    [RECEIVED_FIELD]: "BIGINT",
+    record: recordType,
+    time_extracted: "VARCHAR",
+    version: "JSON",
+  };
+  const readColumns = `{${Object.entries(read).map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`).join(", ")}}`;
+  const exprs = columns.map((c) => `${outputExpr(valueExpr(c.path, c.node, viaJson), c.node, options.format)} AS ${quoteIdent(c.name)}`);
+  if (options.metadata) exprs.push(...metadataExprs(columns, options, viaJson));
+  return { readColumns, select: exprs.join(", ") };
+}
+
+function readTree(columns: Column[], metadata: boolean): ReadTree {
+  const root: ReadTree = { children: new Map() };
+  const add = (path: string[], node: TypeNode): void => {
+    let at = root;
+    for (const part of path) {
+      let next = at.children.get(part);
+      if (!next) {
+        next = { children: new Map() };
+        at.children.set(part, next);
+      }
+      at = next;
+    }
+    at.node = node;
+  };
+  for (const c of columns) add(c.path, c.node);
+  if (metadata && !root.children.has("_sdc_deleted_at")) add(["_sdc_deleted_at"], { kind: "string" });
+  return root;
+}
+
+function treeHasCollision(tree: ReadTree): boolean {
+  if (hasCaseCollision([...tree.children.keys()])) return true;
+  return [...tree.children.values()].some(treeHasCollision);
+}
+
+function structType(tree: ReadTree): string {
+  const fields = [...tree.children.entries()].map(([k, child]) => `${quoteIdent(k)} ${child.node ? duckType(child.node) : structType(child)}`);
+  return `STRUCT(${fields.join(", ")})`;
+}
+
+function valueExpr(path: string[], node: TypeNode, viaJson: boolean): string {
+  if (!viaJson) return ["record", ...path].map(quoteIdent).join(".");
+  const jsonPath = quoteLiteral("$" + path.map((p) => `.${JSON.stringify(p)}`).join(""));
+  if (node.kind === "json") return `json_extract(record, ${jsonPath})`;
+  if (node.kind === "string") return `json_extract_string(record, ${jsonPath})`;
+  return `CAST(json_extract${node.kind === "struct" || node.kind === "list" || node.kind === "integer" || node.kind === "number" || node.kind === "decimal" || node.kind === "boolean" ? "" : "_string"}(record, ${jsonPath}) AS ${duckType(node)})`;
+}
+
+/** CSV cells: ISO-8601 UTC date-times, nested values as JSON text. Parquet keeps the types. */
+function outputExpr(expr: string, node: TypeNode, format: "csv" | "parquet"): string {
+  if (format === "parquet") return expr;
+  switch (node.kind) {
+    case "date-time":
+      return `strftime(${expr}, '%Y-%m-%dT%H:%M:%S.%fZ')`;
+    case "struct":
+    case "list":
+      return `CAST(to_json(${expr}) AS VARCHAR)`;
+    default:
+      return expr;
+  }
+}
+
+function metadataExprs(columns: Column[], options: ProjectionOptions, viaJson: boolean): string[] {
+  const taken = new Set(columns.map((c) => c.name.toLowerCase()));
+  const ts = (e: string): string => (options.format === "csv" ? `strftime(${e}, '%Y-%m-%dT%H:%M:%S.%fZ')` : e);
+  const batched = `TIMESTAMPTZ ${quoteLiteral(options.batchedAt.toISOString())}`;
+  const deleted = viaJson ? `json_extract_string(record, '$._sdc_deleted_at')` : `record."_sdc_deleted_at"`;
+  const all: Array<[string, string]> = [
+    ["_sdc_extracted_at", ts("TRY_CAST(time_extracted AS TIMESTAMPTZ)")],
+    ["_sdc_received_at", ts(`make_timestamptz(${quoteIdent(RECEIVED_FIELD)} * 1000)`)],
+    ["_sdc_batched_at", ts(batched)],
+    ["_sdc_deleted_at", ts(`TRY_CAST(${deleted} AS TIMESTAMPTZ)`)],
+    ["_sdc_sequence", quoteIdent(LINE_FIELD)],
+    ["_sdc_table_version", "TRY_CAST(version AS BIGINT)"],
+  ];
+  return all.filter(([name]) => !taken.has(name)).map(([name, e]) => `${e} AS ${quoteIdent(name)}`);
+}
