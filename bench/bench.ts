@@ -36,6 +36,8 @@ const TIME_BIN = '/usr/bin/time';
 const ACCESS_KEY = 'S3RVER';
 const SECRET_KEY = 'S3RVER';
 const REGION = 'us-east-1';
+/** No instance-metadata probing, no Node-version notice in every captured stderr tail. */
+const QUIET_SDK_ENV = { AWS_EC2_METADATA_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
 
 const FORMATS = {
   parquet: { file_type: 'parquet', compression: 'none' },
@@ -180,7 +182,7 @@ async function runChild(args: string[], inputFile: string, opts: Options, scratc
   const rssFile = join(scratch, `rss-${process.hrtime.bigint()}.txt`);
   let command: string;
   let argv: string[];
-  const env: NodeJS.ProcessEnv = { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...QUIET_SDK_ENV };
   if (opts.rss === 'time') {
     command = TIME_BIN;
     argv = ['-f', '%M', '-o', rssFile, process.execPath, ...args];
@@ -522,6 +524,7 @@ function renderMedians(results: readonly RunResult[], opts: Options): string {
 
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
+  Object.assign(process.env, QUIET_SDK_ENV);
   const base = join(tmpdir(), 'target-s3-bench');
   const inputs = join(base, 'inputs');
   mkdirSync(inputs, { recursive: true });
