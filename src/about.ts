@@ -94,7 +94,7 @@ function defaultCell(setting: SettingSchema): string {
 }
 
 function descriptionCell(setting: SettingSchema): string {
-  let text = cell(setting.description ?? "");
+  let text = prose(setting.description ?? "");
   if (setting.enum !== undefined) {
     text += ` One of: ${setting.enum.map((value) => code(value === null ? "null" : String(value))).join(", ")}.`;
   }
@@ -104,6 +104,15 @@ function descriptionCell(setting: SettingSchema): string {
 
 function code(text: string): string {
   return `\`${cell(text)}\``;
+}
+
+/** Plain text that renders as written in Markdown: no emphasis from * or a word-initial _, no HTML tags. */
+function prose(text: string): string {
+  return cell(text)
+    .replace(/\*/g, "\\*")
+    .replace(/(^|[^A-Za-z0-9_\\])_/g, "$1\\_")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }
 
 /** Text safe inside a GitHub-flavoured Markdown table cell. */
