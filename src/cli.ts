@@ -133,6 +133,8 @@ async function run(args: Parsed, logger: Logger): Promise<number> {
   }
 }
 
+// Node 20 is supported; the SDK's notice about future releases would otherwise open every run's stderr.
+process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
 const logger = new Logger(parseLogLevel(process.env["TARGET_S3_LOGLEVEL"] ?? process.env["LOGLEVEL"]) ?? "info");
 main(process.argv.slice(2), logger).then(
   (code) => {

@@ -1,14 +1,13 @@
 import { InputError, RecordValidationError } from "../errors.js";
 import type { Logger } from "../log.js";
-import { parseSingerLine, type RecordMessage, type SchemaMessage } from "../protocol/singer.js";
-import { rawFieldText } from "../protocol/raw-record.js";
+import type { SchemaMessage } from "../protocol/singer.js";
 import { ColumnCollisionError, type ColumnOptions } from "../schema/columns.js";
 import { cursorPartitionId, NULL_CURSOR, parseCursor } from "../s3/cursor-partition.js";
 import type { KeyTemplate } from "../s3/key-template.js";
 import { Batch } from "./batch.js";
 import type { Flusher } from "./flusher.js";
 import type { Metrics } from "./metrics.js";
-import type { RecordEncoder } from "./record-encoder.js";
+import type { IncomingRecord, RecordEncoder } from "./record-encoder.js";
 import type { StateLedger } from "./state-ledger.js";
 import { buildPlan, schemaHash, type StreamPlan } from "./stream-plan.js";
 
@@ -41,6 +40,7 @@ export interface RouterDeps {
 
 interface StreamState {
   plan: StreamPlan;
+  namespace: string | undefined;
   batch: Batch | undefined;
 }
 
@@ -56,27 +56,21 @@ export class Router {
 
   constructor(private readonly deps: RouterDeps) {}
 
-  handle(text: string, line: number): Promise<void> | undefined {
-    const message = parseSingerLine(text, line);
-    switch (message.type) {
-      case "RECORD":
-        return this.record(message, text, line);
-      case "SCHEMA":
-        this.schema(message, line);
-        return undefined;
-      case "STATE":
-        this.deps.ledger.state(line, rawFieldText(text, "value") ?? JSON.stringify(message.value));
-        return undefined;
-      case "ACTIVATE_VERSION":
-        this.deps.logger.debug("ACTIVATE_VERSION received (append-only target: nothing is deleted)", { stream: message.stream, version: message.version, line });
-        return undefined;
-      case "OTHER":
-        if (!this.warnedTypes.has(message.messageType)) {
-          this.warnedTypes.add(message.messageType);
-          this.deps.logger.warn(`skipping messages of unknown type '${message.messageType}'`, { line });
-        }
-        return undefined;
-    }
+  /** A STATE (its exact JSON text) that may leave once everything before `line` is stored. */
+  state(line: number, rawValue: string): void {
+    this.deps.ledger.state(line, rawValue);
+  }
+
+  /** Append-only files: a new table version is noted, nothing is deleted. */
+  activateVersion(stream: string, version: number | undefined, line: number): void {
+    this.deps.logger.debug("ACTIVATE_VERSION received (append-only target: nothing is deleted)", { stream, version, line });
+  }
+
+  /** Logs a message type this target does not handle, once per type. */
+  unknown(messageType: string, line: number): void {
+    if (this.warnedTypes.has(messageType)) return;
+    this.warnedTypes.add(messageType);
+    this.deps.logger.warn(`skipping messages of unknown type '${messageType}'`, { line });
   }
 
   /** Seals every open batch (end of input). */
@@ -92,7 +86,8 @@ export class Router {
     }
   }
 
-  private schema(message: SchemaMessage, line: number): void {
+  /** A stream's schema: an identical one changes nothing, a different one closes the open file. */
+  schema(message: SchemaMessage, line: number, namespace?: string): void {
     const existing = this.streams.get(message.stream);
     if (existing && existing.plan.schemaHash === schemaHash(message)) return;
     let plan: StreamPlan;
@@ -113,24 +108,25 @@ export class Router {
       this.flushStream(existing);
       existing.plan = plan;
     } else {
-      this.streams.set(message.stream, { plan, batch: undefined });
+      this.streams.set(message.stream, { plan, namespace, batch: undefined });
     }
   }
 
-  private record(message: RecordMessage, text: string, line: number): Promise<void> | undefined {
-    const state = this.streams.get(message.stream);
+  /** Checks and buffers one record; returns a promise when the caller must wait (back-pressure). */
+  record(stream: string, incoming: IncomingRecord, line: number, text: string): Promise<void> | undefined {
+    const state = this.streams.get(stream);
     if (!state) {
-      throw new InputError(`RECORD for stream '${message.stream}' arrived before its SCHEMA: the tap must send the stream's SCHEMA message first`, line);
+      throw new InputError(`RECORD for stream '${stream}' arrived before its SCHEMA: the tap must send the stream's SCHEMA message first`, line);
     }
     const { plan } = state;
-    const problem = this.problemWith(message.record, plan);
-    if (problem !== undefined) return this.refuse(message.stream, line, problem, text);
+    const problem = this.problemWith(incoming.record, plan);
+    if (problem !== undefined) return this.refuse(stream, line, problem, text);
 
-    const cursor = this.deps.template.usesCursor && plan.cursorField !== undefined ? parseCursor(message.record[plan.cursorField]) : NULL_CURSOR;
+    const cursor = this.deps.template.usesCursor && plan.cursorField !== undefined ? parseCursor(incoming.record[plan.cursorField]) : NULL_CURSOR;
     const partition = this.deps.template.usesCursor ? cursorPartitionId(this.deps.template, cursor, this.deps.options.timeZone) : "";
     const batch = (state.batch ??= new Batch(this.deps.runDir, this.deps.ledger, this.nextFileId));
-    const writing = batch.append(partition, cursor, this.deps.encoder(text, line, message, batch.batchedAtIso, plan.shape), line);
-    this.deps.metrics.countRecord(message.stream);
+    const writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape), line);
+    this.deps.metrics.countRecord(stream);
 
     const o = this.deps.options;
     if (batch.rows >= o.batchSizeRows || batch.chars >= o.maxFileChars || batch.partitionCount > MAX_OPEN_PARTITIONS) {
@@ -170,7 +166,7 @@ export class Router {
     if (batch.rows === 0) return;
     this.deps.flusher.flush({
       stream: state.plan.stream,
-      namespace: undefined,
+      namespace: state.namespace,
       schemaHash: state.plan.schemaHash,
       columns: state.plan.columns,
       metadata: this.deps.options.metadata,

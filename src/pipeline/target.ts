@@ -5,7 +5,7 @@ import { ConfigError, InterruptedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
 import { parseBucket } from "../s3/bucket-uri.js";
-import { KeyTemplate } from "../s3/key-template.js";
+import { KeyTemplate, validateDatePartitionFormat } from "../s3/key-template.js";
 import { joinKey } from "../s3/safe-key.js";
 import { contentTypeOf, extensionOf, FileWriter, isDuckFormat, type FileFormat } from "./file-writer.js";
 import { Flusher, type FlushJob, type StoredObject } from "./flusher.js";
@@ -13,6 +13,7 @@ import { readLines } from "./line-reader.js";
 import { Metrics, since } from "./metrics.js";
 import { duckEncoder, jsonEncoder } from "./record-encoder.js";
 import { Router } from "./router.js";
+import { singerHandler } from "./singer-input.js";
 import { createRunDir, removeRunDir } from "./run-dir.js";
 import { StateLedger } from "./state-ledger.js";
 import { Uploader, type ObjectOptions } from "./uploader.js";
@@ -62,7 +63,9 @@ export function objectOptionsOf(settings: Settings): ObjectOptions {
   return options;
 }
 
-function parseTemplate(template: string): KeyTemplate {
+function parseTemplate(template: string, datePartitionFormat: string | null): KeyTemplate {
+  const problems = datePartitionFormat === null ? [] : validateDatePartitionFormat(datePartitionFormat);
+  if (problems.length > 0) throw new ConfigError("Invalid configuration", problems.map((p) => `date_partition_format: ${p}`));
   try {
     return KeyTemplate.parse(template);
   } catch (error) {
@@ -74,7 +77,7 @@ function parseTemplate(template: string): KeyTemplate {
 /** The Singer run: reads messages until end of input, stores every record, emits committed STATEs. */
 export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary> {
   const { settings, logger } = ctx;
-  const template = parseTemplate(settings.key_template);
+  const template = parseTemplate(settings.key_template, settings.date_partition_format);
   const format = fileFormatOf(settings);
   const { bucket, prefix } = parseBucket(settings.bucket);
   const runDir = await createRunDir(settings.temp_dir);
@@ -160,6 +163,7 @@ export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary>
     settings.metrics_interval_seconds > 0 ? setInterval(() => metrics.report(false), settings.metrics_interval_seconds * 1000) : undefined;
   metricsTimer?.unref();
 
+  const handle = singerHandler(router);
   let records = 0;
   try {
     const t0 = process.hrtime.bigint();
@@ -167,7 +171,7 @@ export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary>
       if (flusher.failure !== undefined) throw flusher.failure;
       if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));
       records++;
-      return router.handle(text, line);
+      return handle(text, line);
     });
     metrics.addStage("parse", since(t0));
     if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));
