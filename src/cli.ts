@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { createReadStream, readFileSync } from "node:fs";
-import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { aboutJson, aboutMarkdown, aboutText } from "./about.js";
@@ -9,9 +8,7 @@ import { packageJson, packageRoot } from "./config/schema.js";
 import type { Settings } from "./config/settings.js";
 import { ConfigError, exitCodeOf, TargetError } from "./errors.js";
 import { Logger, parseLogLevel } from "./log.js";
-import { runSinger } from "./pipeline/target.js";
-import { createS3Client } from "./s3/client.js";
-import { baseCredentials } from "./s3/credentials.js";
+import { runSingerCommand } from "./commands/run-singer.js";
 
 /** argv → command. Exit 0 ok, 2 usage or configuration, 1 anything else, 130/143 on SIGINT/SIGTERM. */
 const USAGE = `usage:
@@ -92,45 +89,7 @@ function configure(args: Parsed, logger: Logger): Settings {
 
 async function run(args: Parsed, logger: Logger): Promise<number> {
   const settings = configure(args, logger);
-  const controller = new AbortController();
-  const onSignal = (signal: "SIGTERM" | "SIGINT") => (): void => {
-    logger.warn(`${signal} received: stopping, aborting in-flight uploads`);
-    controller.abort(signal);
-    input.destroy();
-  };
-  const input = args.input ? createReadStream(args.input) : process.stdin;
-  process.once("SIGTERM", onSignal("SIGTERM"));
-  process.once("SIGINT", onSignal("SIGINT"));
-  let stdoutError: Error | undefined;
-  process.stdout.on("error", (error) => {
-    stdoutError ??= error;
-    controller.abort("SIGTERM");
-    input.destroy();
-  });
-
-  const runStart = new Date();
-  const connectionRunId = settings.connection_run_id ?? randomUUID();
-  const client = createS3Client({
-    region: settings.aws_region,
-    endpoint: settings.aws_endpoint,
-    forcePathStyle: settings.force_path_style,
-    credentials: baseCredentials(settings),
-    maxRetries: settings.max_retries,
-  });
-  logger.info("target-s3 starting", { file_type: settings.file_type, bucket: settings.bucket, connection_run_id: connectionRunId });
-  try {
-    const summary = await runSinger(
-      { settings, client, logger, connectionRunId, runStart },
-      { input, signal: controller.signal, emitState: (value) => void process.stdout.write(value + "\n") },
-    );
-    logger.info("target-s3 finished", { messages: summary.records, objects: summary.stored.length, states: summary.statesEmitted });
-    return 0;
-  } catch (error) {
-    if (stdoutError) throw new ConfigError(`stdout was closed by the reader (${stdoutError.message}): no further STATE can be delivered`);
-    throw error;
-  } finally {
-    client.destroy();
-  }
+  return runSingerCommand(settings, args.input, logger);
 }
 
 // Node 20 is supported; the SDK's notice about future releases would otherwise open every run's stderr.

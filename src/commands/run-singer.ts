@@ -1,0 +1,51 @@
+import { createReadStream } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { ConfigError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Settings } from "../config/settings.js";
+import { runSinger } from "../pipeline/target.js";
+import { createS3Client } from "../s3/client.js";
+import { baseCredentials } from "../s3/credentials.js";
+
+/** `target-s3 --config F [--input F]`: the Singer run with signal handling and stdout care. */
+export async function runSingerCommand(settings: Settings, inputPath: string | undefined, logger: Logger): Promise<number> {
+  const controller = new AbortController();
+  const input = inputPath ? createReadStream(inputPath) : process.stdin;
+  const onSignal = (signal: "SIGTERM" | "SIGINT") => (): void => {
+    logger.warn(`${signal} received: stopping, aborting in-flight uploads`);
+    controller.abort(signal);
+    input.destroy();
+  };
+  process.once("SIGTERM", onSignal("SIGTERM"));
+  process.once("SIGINT", onSignal("SIGINT"));
+  let stdoutError: Error | undefined;
+  process.stdout.on("error", (error) => {
+    stdoutError ??= error;
+    controller.abort("SIGTERM");
+    input.destroy();
+  });
+
+  const runStart = new Date();
+  const connectionRunId = settings.connection_run_id ?? randomUUID();
+  const client = createS3Client({
+    region: settings.aws_region,
+    endpoint: settings.aws_endpoint,
+    forcePathStyle: settings.force_path_style,
+    credentials: baseCredentials(settings),
+    maxRetries: settings.max_retries,
+  });
+  logger.info("target-s3 starting", { file_type: settings.file_type, bucket: settings.bucket, connection_run_id: connectionRunId });
+  try {
+    const summary = await runSinger(
+      { settings, client, logger, connectionRunId, runStart },
+      { input, signal: controller.signal, emitState: (value) => void process.stdout.write(value + "\n") },
+    );
+    logger.info("target-s3 finished", { messages: summary.records, objects: summary.stored.length, states: summary.statesEmitted });
+    return 0;
+  } catch (error) {
+    if (stdoutError) throw new ConfigError(`stdout was closed by the reader (${stdoutError.message}): no further STATE can be delivered`);
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
