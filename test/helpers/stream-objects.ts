@@ -1,0 +1,78 @@
+// Reads back every object a run wrote and groups the rows by stream (for the conformance and core tests).
+// Streams are found from the object key: with the default key_template the first segment under the prefix is the
+// stream name made safe by safeSegment (src/s3/safe-key.ts), which decodeSegment inverts.
+import { gunzipSync } from "node:zlib";
+import { decodeSegment } from "../../src/s3/safe-key.js";
+import { formatFromKey, readObjectRows, readParquetIndependently, toJsonSafe } from "./read-back.js";
+import type { S3TestServer } from "./s3-server.js";
+
+export interface StreamObject {
+  key: string;
+  stream: string;
+  /** Rows as read back: DuckDB for csv/parquet (JSON-safe), JSON.parse per line for jsonl, JSON.parse for json. */
+  rows: Record<string, unknown>[];
+  /** The object's bytes (gunzipped when the key ends in .gz). */
+  body: Buffer;
+}
+
+/** The stream an object belongs to: the first key segment after `prefix`, decoded. */
+export function streamOfKey(key: string, prefix = ""): string {
+  const rest = prefix === "" ? key : key.slice(prefix.replace(/\/+$/, "").length + 1);
+  const first = rest.split("/")[0] ?? "";
+  return decodeSegment(first);
+}
+
+/** JSON lines of a jsonl body, each parsed with JSON.parse (an independent reader: no DuckDB). */
+export function parseJsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+export async function readStreamObjects(
+  server: S3TestServer,
+  bucket: string,
+  prefix = "",
+  opts: { parquetReader?: "duckdb" | "hyparquet" } = {},
+): Promise<StreamObject[]> {
+  const out: StreamObject[] = [];
+  for (const { key } of await server.listObjects(bucket, prefix === "" ? undefined : prefix)) {
+    const raw = await server.getObject(bucket, key);
+    const { format, gzip } = formatFromKey(key);
+    const body = gzip ? gunzipSync(raw) : raw;
+    let rows: Record<string, unknown>[];
+    if (format === "jsonl") rows = parseJsonLines(body.toString("utf8"));
+    else if (format === "json") rows = JSON.parse(body.toString("utf8")) as Record<string, unknown>[];
+    else if (format === "parquet" && opts.parquetReader === "hyparquet")
+      rows = (await readParquetIndependently(body)).map((r) => toJsonSafe(r) as Record<string, unknown>);
+    else rows = await readObjectRows(server, bucket, key);
+    out.push({ key, stream: streamOfKey(key, prefix), rows, body });
+  }
+  return out;
+}
+
+/** Rows per stream. */
+export function rowsPerStream(objects: StreamObject[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const o of objects) counts[o.stream] = (counts[o.stream] ?? 0) + o.rows.length;
+  return counts;
+}
+
+/** Runs at most `n` tasks at once (spawned CLIs share two cores with the rest of the suite). */
+export function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    // A finished task hands its slot straight to the next waiter, so `active` never exceeds n.
+    if (active >= n) await new Promise<void>((r) => waiting.push(r));
+    else active++;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
