@@ -1,16 +1,18 @@
-import { join } from "node:path";
-import { NULL_CURSOR, type CursorValue } from "../s3/cursor-partition.js";
-import { Spool } from "./spool.js";
+import type { CursorValue } from "../s3/cursor-partition.js";
 import type { StateLedger } from "./state-ledger.js";
+import type { PartitionSink } from "./sinks/partition-sink.js";
 
-interface OpenPartition {
-  spool: Spool;
+export interface OpenPartition {
+  sink: PartitionSink;
   unit: number;
   cursor: CursorValue;
 }
 
+/** Opens the sink (one future object) for a partition's first record. */
+export type SinkOpener = (cursor: CursorValue, firstLine: number, batchedAt: Date) => PartitionSink;
+
 /**
- * The records of one stream and schema version that will become the next file(s): one spool per cursor
+ * The records of one stream and schema version that will become the next object(s): one sink per cursor
  * partition. Each partition is a ledger unit from its first record on, so no STATE passes it until stored.
  */
 export class Batch {
@@ -20,36 +22,27 @@ export class Batch {
   readonly batchedAt = new Date(this.startedAt);
   readonly batchedAtIso = this.batchedAt.toISOString();
   readonly partitions = new Map<string, OpenPartition>();
-  private opening = new Map<string, Promise<OpenPartition>>();
 
   constructor(
-    private readonly dir: string,
     private readonly ledger: StateLedger<string>,
-    private readonly nextFileId: () => number,
+    private readonly open: SinkOpener,
   ) {}
 
-  /** Appends a spool line to the partition; returns a promise when the caller must wait (file open or write back-pressure). */
+  /** Appends a spool line to the partition; returns a promise when the caller must wait (back-pressure). */
   append(partitionId: string, cursor: CursorValue, text: string, line: number): Promise<void> | undefined {
     this.rows++;
     this.chars += text.length;
-    const open = this.partitions.get(partitionId);
-    if (open) return open.spool.append(text, line);
-    let opening = this.opening.get(partitionId);
-    if (!opening) {
-      // The first record of a partition registers the ledger unit at once, before the file exists.
+    let partition = this.partitions.get(partitionId);
+    if (!partition) {
+      // The first record of a partition registers the ledger unit before anything is written.
       const unit = this.ledger.register(line);
-      opening = Spool.create(join(this.dir, `spool-${this.nextFileId()}.jsonl`)).then((spool) => {
-        const p = { spool, unit, cursor: cursor.kind === "null" ? NULL_CURSOR : cursor };
-        this.partitions.set(partitionId, p);
-        this.opening.delete(partitionId);
-        return p;
-      });
-      this.opening.set(partitionId, opening);
+      partition = { sink: this.open(cursor, line, this.batchedAt), unit, cursor };
+      this.partitions.set(partitionId, partition);
     }
-    return opening.then((p) => p.spool.append(text, line));
+    return partition.sink.append(text, line);
   }
 
   get partitionCount(): number {
-    return this.partitions.size + this.opening.size;
+    return this.partitions.size;
   }
 }

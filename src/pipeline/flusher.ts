@@ -1,20 +1,11 @@
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { Logger } from "../log.js";
 import type { Column } from "../schema/columns.js";
-import type { CursorValue } from "../s3/cursor-partition.js";
-import type { FileWriter } from "./file-writer.js";
+import type { OpenPartition } from "./batch.js";
+import type { PartitionSink } from "./sinks/partition-sink.js";
 import type { Metrics } from "./metrics.js";
 import { since } from "./metrics.js";
-import type { Spool } from "./spool.js";
 import type { StateLedger } from "./state-ledger.js";
-import type { UploadReceipt, Uploader } from "./uploader.js";
-
-export interface SealedPartition {
-  spool: Spool;
-  unit: number;
-  cursor: CursorValue;
-}
+import type { UploadReceipt } from "./uploader.js";
 
 export interface FlushJob {
   stream: string;
@@ -23,7 +14,7 @@ export interface FlushJob {
   columns: Column[];
   metadata: boolean;
   batchedAt: Date;
-  partitions: SealedPartition[];
+  partitions: OpenPartition[];
 }
 
 export interface StoredObject extends UploadReceipt {
@@ -35,46 +26,40 @@ export interface StoredObject extends UploadReceipt {
 }
 
 export interface FlusherDeps {
-  writer: FileWriter;
-  uploader: Uploader;
   ledger: StateLedger<string>;
   metrics: Metrics;
   logger: Logger;
-  runDir: string;
-  extension: string;
-  contentType: string;
-  gzip: boolean;
-  jsonArray: boolean;
   maxPending: number;
   signal: AbortSignal;
-  keyFor: (job: FlushJob, cursor: CursorValue, part: number) => string;
 }
 
 /**
- * Turns sealed batches into S3 objects in the background (DuckDB and the SDK work off the main thread) and
- * settles their ledger units when the object is complete. The first failure stops everything: the ledger emits
- * nothing more and later jobs are discarded.
+ * Completes sealed batches in the background (DuckDB and the SDK work off the main thread) and settles their
+ * ledger units when the object is complete. The first failure stops everything: the ledger emits nothing more
+ * and later objects are discarded.
  */
 export class Flusher {
   failure: unknown;
   readonly stored: StoredObject[] = [];
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly parts = new Map<string, number>();
-  private fileSeq = 0;
+  private readonly open = new Set<PartitionSink>();
 
   constructor(private readonly deps: FlusherDeps) {}
 
+  /** Tracks a partition from its first record, so a failure can discard it. */
+  opened(sink: PartitionSink): void {
+    this.open.add(sink);
+  }
+
   flush(job: FlushJob): void {
     for (const partition of job.partitions) {
-      const part = (this.parts.get(job.stream) ?? 0) + 1;
-      this.parts.set(job.stream, part);
-      const task: Promise<void> = this.store(job, partition, part).catch((error: unknown) => this.fail(error, partition));
+      const task: Promise<void> = this.store(job, partition).catch((error: unknown) => this.fail(error));
       this.inFlight.add(task);
       void task.finally(() => this.inFlight.delete(task));
     }
   }
 
-  /** A promise to wait on when too many files are being written or uploaded; undefined when there is room. */
+  /** A promise to wait on when too many objects are being completed; undefined when there is room. */
   room(): Promise<void> | undefined {
     if (this.inFlight.size < this.deps.maxPending) return undefined;
     return Promise.race(this.inFlight);
@@ -84,45 +69,45 @@ export class Flusher {
     return this.inFlight.size;
   }
 
-  /** Waits for every job; throws the first failure. */
+  /** Records the first failure: no STATE leaves from now on, open partitions are dropped. */
+  fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.deps.ledger.fail();
+    for (const sink of this.open) void sink.discard();
+    this.open.clear();
+  }
+
+  /** Waits for every object; throws the first failure. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private async store(job: FlushJob, partition: SealedPartition, part: number): Promise<void> {
-    const { spool } = partition;
+  /** Drops every partition still open (the run stops). */
+  async discardOpen(): Promise<void> {
+    const open = [...this.open];
+    this.open.clear();
+    await Promise.allSettled(open.map((sink) => sink.discard()));
+  }
+
+  private async store(job: FlushJob, partition: OpenPartition): Promise<void> {
+    const { sink } = partition;
+    this.open.delete(sink);
     if (this.failure !== undefined || this.deps.signal.aborted) {
-      await spool.discard();
+      await sink.discard();
       return;
     }
     const t0 = process.hrtime.bigint();
-    await spool.close();
-    const key = this.deps.keyFor(job, partition.cursor, part);
-    const outPath = join(this.deps.runDir, `file-${++this.fileSeq}.${this.deps.extension.split(".")[0]}`);
-    const file = await this.deps.writer.write(spool, job.columns, job.metadata, job.batchedAt, outPath, job.stream);
-    this.deps.metrics.addStage("convert", since(t0));
-    const t1 = process.hrtime.bigint();
-    const receipt = await this.deps.uploader.upload(
-      { localPath: file.path, key, contentType: this.deps.contentType, gzip: this.deps.gzip, jsonArray: this.deps.jsonArray, signal: this.deps.signal },
-      file.bytes,
-    );
-    this.deps.metrics.addStage("upload", since(t1));
-    await Promise.all([rm(spool.path, { force: true }), rm(file.path, { force: true })]);
+    const { receipt, rows } = await sink.complete();
+    const seconds = since(t0);
+    this.deps.metrics.addStage("upload", seconds);
     if (this.failure !== undefined) return;
-    this.stored.push({ ...receipt, stream: job.stream, rows: file.rows, schemaHash: job.schemaHash, firstLine: spool.firstLine, lastLine: spool.lastLine });
+    this.stored.push({ ...receipt, stream: job.stream, rows, schemaHash: job.schemaHash, firstLine: sink.firstLine, lastLine: sink.lastLine });
     this.deps.metrics.files++;
     this.deps.metrics.bytesUploaded += receipt.bytes;
-    this.deps.metrics.rowsUploaded += file.rows;
-    this.deps.logger.info("object stored", { stream: job.stream, key, rows: file.rows, bytes: receipt.bytes });
+    this.deps.metrics.rowsUploaded += rows;
+    this.deps.logger.info("object stored", { stream: job.stream, key: receipt.key, rows, bytes: receipt.bytes, seconds: Math.round(seconds * 1000) / 1000 });
     this.deps.ledger.settle(partition.unit);
-  }
-
-  private async fail(error: unknown, partition: SealedPartition): Promise<void> {
-    if (this.failure === undefined) {
-      this.failure = error;
-      this.deps.ledger.fail();
-    }
-    await partition.spool.discard();
   }
 }

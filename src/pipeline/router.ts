@@ -4,7 +4,7 @@ import type { SchemaMessage } from "../protocol/singer.js";
 import { ColumnCollisionError, type ColumnOptions } from "../schema/columns.js";
 import { cursorPartitionId, NULL_CURSOR, parseCursor } from "../s3/cursor-partition.js";
 import type { KeyTemplate } from "../s3/key-template.js";
-import { Batch } from "./batch.js";
+import { Batch, type SinkOpener } from "./batch.js";
 import type { Flusher } from "./flusher.js";
 import type { Metrics } from "./metrics.js";
 import type { IncomingRecord, RecordEncoder } from "./record-encoder.js";
@@ -33,7 +33,8 @@ export interface RouterDeps {
   flusher: Flusher;
   metrics: Metrics;
   logger: Logger;
-  runDir: string;
+  /** Opens the sink of a new object for a stream (key, format, upload): wired by target.ts. */
+  openSink: (stream: { stream: string; namespace: string | undefined; plan: StreamPlan }) => SinkOpener;
   /** Receives records refused under invalid_record_policy=quarantine. */
   quarantine: (stream: string, line: number, reason: string, text: string) => Promise<void> | undefined;
 }
@@ -51,8 +52,6 @@ const MAX_OPEN_PARTITIONS = 64;
 export class Router {
   private readonly streams = new Map<string, StreamState>();
   private readonly warnedTypes = new Set<string>();
-  private fileId = 0;
-  private readonly nextFileId = (): number => ++this.fileId;
 
   constructor(private readonly deps: RouterDeps) {}
 
@@ -82,7 +81,7 @@ export class Router {
   flushStale(now: number): void {
     for (const [, state] of this.streams) {
       const batch = state.batch;
-      if (batch && now - batch.startedAt >= this.deps.options.maxBatchAgeMs && batch.partitionCount === batch.partitions.size) this.flushStream(state);
+      if (batch && now - batch.startedAt >= this.deps.options.maxBatchAgeMs) this.flushStream(state);
     }
   }
 
@@ -124,7 +123,7 @@ export class Router {
 
     const cursor = this.deps.template.usesCursor && plan.cursorField !== undefined ? parseCursor(incoming.record[plan.cursorField]) : NULL_CURSOR;
     const partition = this.deps.template.usesCursor ? cursorPartitionId(this.deps.template, cursor, this.deps.options.timeZone) : "";
-    const batch = (state.batch ??= new Batch(this.deps.runDir, this.deps.ledger, this.nextFileId));
+    const batch = (state.batch ??= this.newBatch(state));
     const writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape), line);
     this.deps.metrics.countRecord(stream);
 
@@ -157,6 +156,10 @@ export class Router {
     this.deps.metrics.countSkipped(stream);
     if ((this.deps.metrics.skipped.get(stream) ?? 0) <= 10) this.deps.logger.warn(`invalid record ${policy === "skip" ? "skipped" : "quarantined"}`, { stream, line, reason: problem });
     return policy === "quarantine" ? this.deps.quarantine(stream, line, problem, text) : undefined;
+  }
+
+  private newBatch(state: StreamState): Batch {
+    return new Batch(this.deps.ledger, this.deps.openSink({ stream: state.plan.stream, namespace: state.namespace, plan: state.plan }));
   }
 
   private flushStream(state: StreamState): void {

@@ -1,11 +1,18 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { close, openSync, write } from "node:fs";
+import { WRITE_CHUNK_CHARS } from "./sinks/partition-sink.js";
 
-const CHUNK_CHARS = 1 << 20;
+function writeAsync(fd: number, data: string): Promise<void> {
+  return new Promise((resolve, reject) => write(fd, data, null, "utf8", (error) => (error ? reject(error) : resolve())));
+}
+
+function closeAsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => close(fd, (error) => (error ? reject(error) : resolve())));
+}
 
 /**
- * An append-only local file that buffers one partition of a batch. Lines are joined in memory up to ~1 MiB and
- * written with one syscall; while a write is in flight the next full chunk waits for it (back-pressure), so memory
- * stays bounded whatever the batch size.
+ * An append-only local NDJSON file. Lines are joined in memory up to ~1 MiB and written with one syscall; while
+ * a write is in flight the next full chunk waits for it (back-pressure), so memory stays bounded.
+ * Opening is synchronous (rare, and it keeps the hot path free of pending opens).
  */
 export class Spool {
   rows = 0;
@@ -19,14 +26,10 @@ export class Spool {
   private writing: Promise<void> = Promise.resolve();
   private writeError: unknown;
   private closed = false;
+  private readonly fd: number;
 
-  private constructor(
-    readonly path: string,
-    private readonly handle: FileHandle,
-  ) {}
-
-  static async create(path: string): Promise<Spool> {
-    return new Spool(path, await open(path, "wx"));
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "wx");
   }
 
   /** Appends one line (with its newline). Returns a promise only when the caller should wait. */
@@ -38,7 +41,7 @@ export class Spool {
     if (text.length > this.longestLine) this.longestLine = text.length;
     this.parts.push(text);
     this.partChars += text.length;
-    if (this.partChars < CHUNK_CHARS) return undefined;
+    if (this.partChars < WRITE_CHUNK_CHARS) return undefined;
     return this.flushChunk();
   }
 
@@ -48,8 +51,9 @@ export class Spool {
     this.closed = true;
     try {
       await this.flushChunk();
+      await this.writing;
     } finally {
-      await this.handle.close();
+      await closeAsync(this.fd);
     }
   }
 
@@ -58,18 +62,16 @@ export class Spool {
     if (this.closed) return;
     this.closed = true;
     await this.writing.catch(() => undefined);
-    await this.handle.close().catch(() => undefined);
+    await closeAsync(this.fd).catch(() => undefined);
   }
 
   private flushChunk(): Promise<void> {
     if (this.writeError) return Promise.reject(this.writeError);
-    const data = this.parts.join("");
+    const data = this.parts.length === 1 ? (this.parts[0] as string) : this.parts.join("");
     this.parts = [];
     this.partChars = 0;
     const previous = this.writing;
-    this.writing = previous.then(async () => {
-      if (data.length > 0) await this.handle.write(data);
-    });
+    this.writing = previous.then(() => (data.length > 0 ? writeAsync(this.fd, data) : undefined));
     this.writing.catch((error: unknown) => {
       this.writeError = error;
     });

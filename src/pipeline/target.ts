@@ -6,18 +6,20 @@ import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
 import { parseBucket } from "../s3/bucket-uri.js";
 import { KeyTemplate, validateDatePartitionFormat } from "../s3/key-template.js";
-import { joinKey } from "../s3/safe-key.js";
-import { contentTypeOf, extensionOf, FileWriter, isDuckFormat, type FileFormat } from "./file-writer.js";
-import { Flusher, type FlushJob, type StoredObject } from "./flusher.js";
+import { isDuckFormat, type FileFormat } from "./file-writer.js";
+import { Flusher, type StoredObject } from "./flusher.js";
+import { SinkFactory } from "./sink-factory.js";
+import { writeManifests } from "./manifest.js";
+import { packageJson } from "../config/schema.js";
 import { readLines } from "./line-reader.js";
 import { Metrics, since } from "./metrics.js";
 import { duckEncoder, jsonEncoder } from "./record-encoder.js";
+import { Quarantine, rejectedKey } from "./quarantine.js";
 import { Router } from "./router.js";
 import { singerHandler } from "./singer-input.js";
 import { createRunDir, removeRunDir } from "./run-dir.js";
 import { StateLedger } from "./state-ledger.js";
 import { Uploader, type ObjectOptions } from "./uploader.js";
-import type { CursorValue } from "../s3/cursor-partition.js";
 
 export interface RunIO {
   input: Readable;
@@ -89,41 +91,19 @@ export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary>
   const uploads = new AbortController();
   const onAbort = (): void => uploads.abort();
   io.signal.addEventListener("abort", onAbort, { once: true });
-  const extension = extensionOf(format);
-
-  const flusher = new Flusher({
-    writer: new FileWriter(duck as DuckDBInstance, format),
+  const flusher = new Flusher({ ledger, metrics, logger, maxPending: settings.max_pending_flushes, signal: uploads.signal });
+  const sinks = new SinkFactory({
+    settings,
+    format,
+    template,
+    bucketPrefix: prefix,
+    connectionRunId: ctx.connectionRunId,
+    runStart: ctx.runStart,
     uploader: new Uploader(ctx.client, bucket, objectOptionsOf(settings), settings.multipart_part_size, settings.upload_concurrency),
-    ledger,
-    metrics,
-    logger,
+    flusher,
+    db: duck,
     runDir: runDir.path,
-    extension,
-    contentType: contentTypeOf(format),
-    gzip: format.compression === "gzip",
-    jsonArray: format.fileType === "json",
-    maxPending: settings.max_pending_flushes,
     signal: uploads.signal,
-    keyFor: (job: FlushJob, cursor: CursorValue, part: number) =>
-      joinKey(
-        [
-          prefix,
-          settings.object_key_path,
-          template.render({
-            streamName: job.stream,
-            namespace: job.namespace,
-            connectionId: settings.connection_id,
-            connectionRunId: ctx.connectionRunId,
-            runStart: ctx.runStart,
-            timeZone: settings.timezone,
-            extension,
-            part,
-            datePartitionFormat: settings.date_partition_format,
-            cursor,
-          }),
-        ],
-        job.stream,
-      ),
   });
 
   const columnOptions = {
@@ -132,6 +112,18 @@ export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary>
     nestedTypes: format.fileType === "parquet" ? settings.parquet_nested_types : ("json" as const),
     headerFormat: settings.column_header_format,
   };
+  // invalid_record_policy=quarantine: refused records go to _rejected/ objects (see quarantine.ts).
+  const quarantine = new Quarantine({
+    uploader: new Uploader(ctx.client, bucket, objectOptionsOf(settings), settings.multipart_part_size, settings.upload_concurrency),
+    ledger,
+    logger,
+    runDir: runDir.path,
+    keyFor: (stream, part) => rejectedKey(prefix, settings.object_key_path, stream, ctx.runStart, ctx.connectionRunId, part),
+    signal: uploads.signal,
+    maxRows: settings.batch_size_rows,
+    maxChars: settings.max_file_bytes,
+    maxAgeMs: settings.max_batch_age_seconds * 1000,
+  });
   const router = new Router({
     options: {
       columns: columnOptions,
@@ -153,11 +145,14 @@ export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary>
     flusher,
     metrics,
     logger,
-    runDir: runDir.path,
-    quarantine: () => undefined,
+    openSink: (ref) => sinks.opener(ref),
+    quarantine: (stream, line, reason, text) => quarantine.add(stream, line, reason, text),
   });
 
-  const ageTimer = setInterval(() => router.flushStale(Date.now()), Math.min(1000, settings.max_batch_age_seconds * 1000));
+  const ageTimer = setInterval(() => {
+    router.flushStale(Date.now());
+    quarantine.flushStale(Date.now());
+  }, Math.min(1000, settings.max_batch_age_seconds * 1000));
   ageTimer.unref();
   const metricsTimer =
     settings.metrics_interval_seconds > 0 ? setInterval(() => metrics.report(false), settings.metrics_interval_seconds * 1000) : undefined;
@@ -176,12 +171,37 @@ export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary>
     metrics.addStage("parse", since(t0));
     if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));
     router.flushAll();
+    quarantine.flushAll();
     await flusher.drain();
+    await quarantine.drain();
     metrics.report(true);
+    if (settings.write_manifest) {
+      // After the final STATE (already released by the drain): the manifest indexes stored data, see manifest.ts.
+      const manifest = await writeManifests(
+        ctx.client,
+        {
+          bucket,
+          prefixParts: [prefix, settings.object_key_path],
+          connectionId: settings.connection_id,
+          connectionRunId: ctx.connectionRunId,
+          targetVersion: packageJson().version,
+          fileType: format.fileType,
+          compression: format.fileType === "parquet" ? format.parquetCompression : format.compression,
+          startedAt: ctx.runStart,
+          finishedAt: new Date(),
+          stored: flusher.stored,
+          redshiftEntries: settings.manifest_redshift_entries,
+        },
+        objectOptionsOf(settings),
+        settings.content_md5,
+      );
+      logger.info("run manifest stored", { key: manifest, objects: flusher.stored.length });
+    }
     return { records, stored: flusher.stored, statesEmitted: ledger.emittedCount };
   } catch (error) {
-    ledger.fail();
+    flusher.fail(error);
     uploads.abort();
+    await flusher.discardOpen();
     await boundedDrain(flusher, settings.shutdown_timeout_seconds * 1000);
     if (io.signal.aborted && !(error instanceof InterruptedError)) throw new InterruptedError(signalOf(io.signal));
     throw flusher.failure !== undefined && !(error instanceof InterruptedError) && isSecondary(error) ? flusher.failure : error;

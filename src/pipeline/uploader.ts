@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { PassThrough, Transform, type Readable } from "node:stream";
+import { PassThrough, Transform, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { StringDecoder } from "node:string_decoder";
@@ -41,11 +41,26 @@ export class Uploader {
     private readonly concurrency: number,
   ) {}
 
+  /** Uploads a local file (gzipped / framed on the way when asked). */
   async upload(request: UploadRequest, fileBytes: number): Promise<UploadReceipt> {
+    // 10,000 parts must cover the file: raise the part size for very large files.
+    const partSize = Math.max(this.partSize, Math.ceil((fileBytes * 1.1) / MAX_PARTS));
+    const { input, done } = this.start(request, partSize);
+    createReadStream(request.localPath).pipe(input);
+    return done;
+  }
+
+  /** Starts an upload fed by writing to `input` (records stream straight to S3); `done` settles when S3 answers. */
+  uploadStream(request: Omit<UploadRequest, "localPath">): { input: Writable; done: Promise<UploadReceipt> } {
+    return this.start(request, this.partSize);
+  }
+
+  private start(request: Omit<UploadRequest, "localPath">, partSize: number): { input: Writable; done: Promise<UploadReceipt> } {
     let bytes = 0;
+    const input = new PassThrough({ highWaterMark: 1 << 20 });
     const counter = new PassThrough();
     counter.on("data", (chunk: Buffer) => (bytes += chunk.length));
-    const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [createReadStream(request.localPath)];
+    const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [input];
     if (request.jsonArray) stages.push(jsonArrayFraming());
     if (request.gzip) stages.push(createGzip({ level: 6 }));
     stages.push(counter);
@@ -54,22 +69,26 @@ export class Uploader {
     const upload = new Upload({
       client: this.client,
       params: { Bucket: this.bucket, Key: request.key, Body: counter, ContentType: request.contentType, ...this.options },
-      // 10,000 parts must cover the file: raise the part size for very large files.
-      partSize: Math.max(this.partSize, Math.ceil((fileBytes * 1.1) / MAX_PARTS)),
+      partSize,
       queueSize: this.concurrency,
       leavePartsOnError: false,
     });
-    const onAbort = (): void => void upload.abort().catch(() => undefined);
+    const onAbort = (): void => {
+      input.destroy(new Error("aborted"));
+      void upload.abort().catch(() => undefined);
+    };
     request.signal.addEventListener("abort", onAbort, { once: true });
-    try {
-      const [result] = await Promise.all([upload.done(), source]);
-      return { key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes };
-    } catch (error) {
-      counter.destroy();
-      throw this.describe(error, request.key);
-    } finally {
-      request.signal.removeEventListener("abort", onAbort);
-    }
+    const done = Promise.all([upload.done(), source]).then(
+      ([result]) => ({ key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes }),
+      (error: unknown) => {
+        input.destroy();
+        counter.destroy();
+        void upload.abort().catch(() => undefined);
+        throw this.describe(error, request.key);
+      },
+    );
+    void done.finally(() => request.signal.removeEventListener("abort", onAbort)).catch(() => undefined);
+    return { input, done };
   }
 
   private describe(error: unknown, key: string): UploadError {

@@ -1,0 +1,90 @@
+import type { DuckDBInstance } from "@duckdb/node-api";
+import type { Settings } from "../config/settings.js";
+import { projectionSql } from "../schema/projection.js";
+import type { CursorValue } from "../s3/cursor-partition.js";
+import type { KeyTemplate } from "../s3/key-template.js";
+import { joinKey } from "../s3/safe-key.js";
+import type { SinkOpener } from "./batch.js";
+import { contentTypeOf, extensionOf, isDuckFormat, type FileFormat } from "./file-writer.js";
+import type { Flusher } from "./flusher.js";
+import { DuckTableSink } from "./sinks/duck-table-sink.js";
+import type { PartitionSink } from "./sinks/partition-sink.js";
+import { StreamingSink } from "./sinks/streaming-sink.js";
+import type { StreamPlan } from "./stream-plan.js";
+import type { Uploader } from "./uploader.js";
+
+export interface SinkFactoryDeps {
+  settings: Settings;
+  format: FileFormat;
+  template: KeyTemplate;
+  bucketPrefix: string;
+  connectionRunId: string;
+  runStart: Date;
+  uploader: Uploader;
+  flusher: Flusher;
+  db: DuckDBInstance | undefined;
+  runDir: string;
+  signal: AbortSignal;
+}
+
+export interface StreamRef {
+  stream: string;
+  namespace: string | undefined;
+  plan: StreamPlan;
+}
+
+/**
+ * Decides each new object's key (part numbers count per stream, in the order objects are opened) and opens the
+ * sink that fits the format: a DuckDB table for CSV/Parquet, a direct upload stream for JSON formats.
+ */
+export class SinkFactory {
+  private readonly parts = new Map<string, number>();
+  private fileId = 0;
+  private readonly extension: string;
+
+  constructor(private readonly d: SinkFactoryDeps) {
+    this.extension = extensionOf(d.format);
+  }
+
+  opener(ref: StreamRef): SinkOpener {
+    return (cursor, _firstLine, batchedAt) => {
+      const sink = this.open(ref, cursor, batchedAt);
+      this.d.flusher.opened(sink);
+      return sink;
+    };
+  }
+
+  keyFor(ref: StreamRef, cursor: CursorValue, part: number): string {
+    const s = this.d.settings;
+    const rendered = this.d.template.render({
+      streamName: ref.stream,
+      namespace: ref.namespace,
+      connectionId: s.connection_id,
+      connectionRunId: this.d.connectionRunId,
+      runStart: this.d.runStart,
+      timeZone: s.timezone,
+      extension: this.extension,
+      part,
+      datePartitionFormat: s.date_partition_format,
+      cursor,
+    });
+    return joinKey([this.d.bucketPrefix, s.object_key_path, rendered], ref.stream);
+  }
+
+  private open(ref: StreamRef, cursor: CursorValue, batchedAt: Date): PartitionSink {
+    const partKey = `${ref.namespace ?? ""}\u0000${ref.stream}`;
+    const part = (this.parts.get(partKey) ?? 0) + 1;
+    this.parts.set(partKey, part);
+    const key = this.keyFor(ref, cursor, part);
+    const { format, uploader, signal } = this.d;
+    const onError = (error: unknown): void => this.d.flusher.fail(error);
+    const common = { uploader, key, contentType: contentTypeOf(format), gzip: format.compression === "gzip", signal, onError };
+    if (!isDuckFormat(format) || !this.d.db) return new StreamingSink({ ...common, jsonArray: format.fileType === "json" });
+    const { readColumns, select } = projectionSql(ref.plan.columns, {
+      format: format.fileType === "parquet" ? "parquet" : "csv",
+      metadata: this.d.settings.add_record_metadata,
+      batchedAt,
+    });
+    return new DuckTableSink({ ...common, db: this.d.db, format, readColumns, select, dir: this.d.runDir, fileId: () => ++this.fileId, stream: ref.stream });
+  }
+}

@@ -1,0 +1,27 @@
+import type { UploadReceipt } from "../uploader.js";
+
+/** The outcome of one completed object. */
+export interface SinkResult {
+  receipt: UploadReceipt;
+  rows: number;
+}
+
+/**
+ * One object in the making: records of one stream, schema version and cursor partition. Appends are cheap and
+ * return a promise only when the caller must wait (back-pressure); `complete` makes the object durable.
+ */
+export interface PartitionSink {
+  readonly key: string;
+  readonly rows: number;
+  readonly chars: number;
+  readonly firstLine: number;
+  readonly lastLine: number;
+  append(text: string, line: number): Promise<void> | undefined;
+  /** Finishes the object: resolves once S3 has answered PutObject / CompleteMultipartUpload. */
+  complete(): Promise<SinkResult>;
+  /** Drops everything (the run failed or was stopped); aborts an upload in progress. */
+  discard(): Promise<void>;
+}
+
+/** Lines are joined in memory up to this many UTF-16 code units before one write. */
+export const WRITE_CHUNK_CHARS = 1 << 20;
