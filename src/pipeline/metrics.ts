@@ -2,13 +2,19 @@ import type { Logger } from "../log.js";
 
 export type Stage = "parse" | "validate" | "buffer" | "convert" | "upload";
 
-/** Counters and stage timers, printed as Singer METRIC lines periodically and at the end. */
+/**
+ * Counters and stage timers, printed as Singer METRIC lines periodically and at the end. Counters follow the
+ * Singer SDK: each METRIC line carries the increase since the previous line of the same counter (and tags), so
+ * summing a counter's values gives the run's total. An info `progress` line with the running totals accompanies
+ * every report. Each stored file also gets a `flush_duration` timer line.
+ */
 export class Metrics {
   readonly records = new Map<string, number>();
   readonly skipped = new Map<string, number>();
   files = 0;
   bytesUploaded = 0;
   rowsUploaded = 0;
+  private readonly reported = new Map<string, number>();
   readonly stageSeconds: Record<Stage, number> = { parse: 0, validate: 0, buffer: 0, convert: 0, upload: 0 };
   private readonly started = process.hrtime.bigint();
 
@@ -26,16 +32,46 @@ export class Metrics {
     this.stageSeconds[stage] += seconds;
   }
 
+  /**
+   * One stored object: `{"type":"timer","metric":"flush_duration","value":s,"tags":{stream,key,status,rows,bytes}}`,
+   * the seconds from closing the batch to S3's answer (conversion and upload overlap, so they are one timer).
+   */
+  flushTimer(stream: string, key: string, rows: number, bytes: number, seconds: number): void {
+    this.logger.metric("timer", "flush_duration", round(seconds), { stream, key, status: "succeeded", rows, bytes });
+  }
+
+  /**
+   * Counter lines with the increase since the last report: periodic reports skip counters that did not move,
+   * the final one prints every counter (record_count for every stream seen).
+   */
   report(final: boolean): void {
-    for (const [stream, n] of this.records) this.logger.metric("counter", "record_count", n, { stream });
-    for (const [stream, n] of this.skipped) this.logger.metric("counter", "invalid_record_count", n, { stream, policy: "skip" });
-    this.logger.metric("counter", "file_count", this.files, {});
-    this.logger.metric("counter", "bytes_uploaded", this.bytesUploaded, {});
+    for (const [stream, n] of this.records) this.counter("record_count", n, { stream }, final);
+    for (const [stream, n] of this.skipped) this.counter("invalid_record_count", n, { stream, policy: "skip" }, final);
+    this.counter("file_count", this.files, {}, final);
+    this.counter("rows_uploaded", this.rowsUploaded, {}, final);
+    this.counter("bytes_uploaded", this.bytesUploaded, {}, final);
+    let records = 0;
+    for (const n of this.records.values()) records += n;
+    this.logger.info(final ? "run totals" : "progress", {
+      records,
+      files: this.files,
+      rows_uploaded: this.rowsUploaded,
+      bytes_uploaded: this.bytesUploaded,
+      elapsed_seconds: round(Number(process.hrtime.bigint() - this.started) / 1e9),
+    });
     if (final) {
       const total = Number(process.hrtime.bigint() - this.started) / 1e9;
       const tags = Object.fromEntries(Object.entries(this.stageSeconds).map(([k, v]) => [k, round(v)]));
       this.logger.metric("timer", "stage_seconds", round(total), tags);
     }
+  }
+
+  private counter(metric: string, total: number, tags: Record<string, string>, always: boolean): void {
+    const id = `${metric}\u0000${JSON.stringify(tags)}`;
+    const delta = total - (this.reported.get(id) ?? 0);
+    if (delta === 0 && !always) return;
+    this.reported.set(id, total);
+    this.logger.metric("counter", metric, delta, tags);
   }
 }
 
