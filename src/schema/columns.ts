@@ -136,7 +136,36 @@ export function columnsOf(properties: Record<string, unknown>, options: ColumnOp
     }
   };
   walk(properties, [], 0);
-  return applyHeaderFormat(columns, options.headerFormat);
+  return applyHeaderFormat(capNestedWidth(columns), options.headerFormat);
+}
+
+/**
+ * DuckDB's Parquet writer buffers every leaf of a STRUCT/LIST column (~16 KB each at least), so a schema with
+ * thousands of nested leaves (tap_aapl.singer: ~23,700) runs out of memory_limit. Past this many leaf columns the
+ * widest nested columns are written as JSON instead, widest first.
+ */
+export const MAX_LEAF_COLUMNS = 1000;
+
+function capNestedWidth(columns: Column[]): Column[] {
+  const widths = columns.map((c) => leafCount(c.node));
+  let total = widths.reduce((a, b) => a + b, 0);
+  if (total <= MAX_LEAF_COLUMNS) return columns;
+  const out = [...columns];
+  const widest = out.map((c, i) => i).filter((i) => widths[i]! > 1).sort((a, b) => widths[b]! - widths[a]!);
+  for (const i of widest) {
+    if (total <= MAX_LEAF_COLUMNS) break;
+    out[i] = { ...out[i]!, node: { kind: "json" } };
+    total -= widths[i]! - 1;
+  }
+  return out;
+}
+
+function leafCount(node: TypeNode): number {
+  if (node.kind === "list") return leafCount(node.items ?? { kind: "json" });
+  if (node.kind !== "struct") return 1;
+  let n = 0;
+  for (const child of node.fields?.values() ?? []) n += leafCount(child);
+  return Math.max(n, 1);
 }
 
 function flattenable(prop: unknown): Record<string, unknown> | undefined {
