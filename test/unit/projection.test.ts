@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { columnsOf, type Column, type ColumnOptions } from "../../src/schema/columns.js";
+import { duckType, LINE_FIELD, METADATA_COLUMNS, projectionSql, quoteIdent, quoteLiteral, RECEIVED_FIELD } from "../../src/schema/projection.js";
+
+const opts = (extra: Partial<ColumnOptions> = {}): ColumnOptions => ({ flatten: false, flattenMaxDepth: 3, nestedTypes: "struct", headerFormat: null, ...extra });
+const BATCHED = new Date("2024-05-06T07:08:09.123Z");
+
+describe("quoting", () => {
+  it("quoteIdent doubles double quotes", () => {
+    expect(quoteIdent("a")).toBe(`"a"`);
+    expect(quoteIdent(`we"ird`)).toBe(`"we""ird"`);
+  });
+  it("quoteLiteral doubles single quotes", () => {
+    expect(quoteLiteral("it's")).toBe(`'it''s'`);
+  });
+});
+
+describe("duckType", () => {
+  it("maps every kind", () => {
+    expect(duckType({ kind: "integer" })).toBe("BIGINT");
+    expect(duckType({ kind: "number" })).toBe("DOUBLE");
+    expect(duckType({ kind: "decimal", precision: 38, scale: 2 })).toBe("DECIMAL(38,2)");
+    expect(duckType({ kind: "boolean" })).toBe("BOOLEAN");
+    expect(duckType({ kind: "string" })).toBe("VARCHAR");
+    expect(duckType({ kind: "date-time" })).toBe("TIMESTAMPTZ");
+    expect(duckType({ kind: "date" })).toBe("DATE");
+    expect(duckType({ kind: "time" })).toBe("TIME");
+    expect(duckType({ kind: "json" })).toBe("JSON");
+    expect(duckType({ kind: "list", items: { kind: "integer" } })).toBe("BIGINT[]");
+    expect(duckType({ kind: "struct", fields: new Map([["a b", { kind: "string" }], ["c", { kind: "list", items: { kind: "date" } }]]) })).toBe(
+      `STRUCT("a b" VARCHAR, "c" DATE[])`,
+    );
+  });
+});
+
+describe("projectionSql (text)", () => {
+  const columns = columnsOf(
+    { id: { type: "integer" }, at: { type: "string", format: "date-time" }, o: { type: "object", properties: { x: { type: "integer" } } } },
+    opts(),
+  );
+
+  it("reads the spool line fields with explicit types, the record as a STRUCT of the schema", () => {
+    const { readColumns } = projectionSql(columns, { format: "parquet", metadata: false, batchedAt: BATCHED });
+    expect(readColumns).toContain(`'${LINE_FIELD}': 'BIGINT'`);
+    expect(readColumns).toContain(`'${RECEIVED_FIELD}': 'BIGINT'`);
+    expect(readColumns).toContain(`'record': 'STRUCT("id" BIGINT, "at" TIMESTAMPTZ, "o" STRUCT("x" BIGINT))'`);
+  });
+
+  it("parquet keeps types; csv formats date-times as UTC text and nested values as JSON text", () => {
+    const parquet = projectionSql(columns, { format: "parquet", metadata: false, batchedAt: BATCHED }).select;
+    expect(parquet).toBe(`"record"."id" AS "id", "record"."at" AS "at", "record"."o" AS "o"`);
+    const csv = projectionSql(columns, { format: "csv", metadata: false, batchedAt: BATCHED }).select;
+    expect(csv).toContain(`strftime("record"."at", '%Y-%m-%dT%H:%M:%S.%fZ') AS "at"`);
+    expect(csv).toContain(`CAST(to_json("record"."o") AS VARCHAR) AS "o"`);
+  });
+
+  it("metadata adds the _sdc_* columns, except those the schema already has", () => {
+    const withMeta = projectionSql(columns, { format: "parquet", metadata: true, batchedAt: BATCHED }).select;
+    for (const name of METADATA_COLUMNS) expect(withMeta).toContain(`AS "${name}"`);
+    const own = columnsOf({ id: { type: "integer" }, _sdc_deleted_at: { type: ["null", "string"], format: "date-time" } }, opts());
+    const sel = projectionSql(own, { format: "parquet", metadata: true, batchedAt: BATCHED }).select;
+    expect(sel.match(/AS "_sdc_deleted_at"/g)).toHaveLength(1);
+  });
+
+  it("names that differ only by case inside a record are read as JSON and picked apart", () => {
+    const cols = columnsOf({ a: { type: "object", additionalProperties: true, properties: { Id: { type: "integer" } } } }, opts({ flatten: true }));
+    const collide = [...cols, ...columnsOf({ A: { type: "string" } }, opts()).map((c) => ({ ...c, name: "A_2" }))];
+    const { readColumns, select } = projectionSql(collide, { format: "parquet", metadata: false, batchedAt: BATCHED });
+    expect(readColumns).toContain(`'record': 'JSON'`);
+    expect(select).toContain(`json_extract_string(record, '$."A"')`);
+  });
+});
+
+// The generated SQL run by real DuckDB over spool lines, as the file writer does.
+describe("projectionSql (run by DuckDB)", () => {
+  let dir: string;
+  let conn: DuckDBConnection;
+  let db: DuckDBInstance;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "projection-test-"));
+    db = await DuckDBInstance.create(":memory:", {
+      memory_limit: "256MB",
+      temp_directory: join(dir, "tmp"),
+      extension_directory: join(dir, "ext"),
+      autoinstall_known_extensions: "false",
+      autoload_known_extensions: "false",
+    });
+    conn = await db.connect();
+    await conn.run("SET TimeZone = 'UTC'");
+  });
+  afterAll(() => {
+    conn?.closeSync();
+    db?.closeSync();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function run(columns: Column[], format: "csv" | "parquet", records: string[]): Promise<Record<string, unknown>[]> {
+    const path = join(dir, `spool-${Math.random().toString(36).slice(2)}.jsonl`);
+    writeFileSync(path, records.map((r, i) => `{"${LINE_FIELD}":${i + 1},"record":${r}}\n`).join(""));
+    const { readColumns, select } = projectionSql(columns, { format, metadata: false, batchedAt: BATCHED });
+    const reader = await conn.runAndReadAll(`SELECT ${select} FROM read_ndjson(${quoteLiteral(path)}, columns=${readColumns}, ignore_errors=false)`);
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  }
+
+  const schema = {
+    id: { type: "integer" },
+    n: { type: ["null", "number"] },
+    ok: { type: "boolean" },
+    at: { type: "string", format: "date-time" },
+    d: { type: "string", format: "date" },
+    o: { type: "object", properties: { x: { type: "integer" }, s: { type: "string" } } },
+    arr: { type: "array", items: { type: "string" } },
+    any: {},
+  };
+
+  it("csv: big integers exact, date-times to UTC (offset or none), nested as JSON, missing fields null", async () => {
+    const rows = await run(columnsOf(schema, opts({ nestedTypes: "json" })), "csv", [
+      `{"id":99999999999999999,"n":1.5,"ok":true,"at":"2024-01-02T03:04:05.123456+02:00","d":"2024-02-29","o":{"x":1,"s":"q\\""},"arr":["a"],"any":{"k":[1]}}`,
+      `{"id":2,"at":"2019-02-01 15:12:45"}`,
+    ]);
+    expect(rows[0]).toEqual({
+      id: "99999999999999999",
+      n: 1.5,
+      ok: true,
+      at: "2024-01-02T01:04:05.123456Z",
+      d: "2024-02-29",
+      o: `{"x":1,"s":"q\\""}`,
+      arr: `["a"]`,
+      any: `{"k":[1]}`,
+    });
+    expect(rows[1]).toEqual({ id: "2", n: null, ok: null, at: "2019-02-01T15:12:45.000000Z", d: null, o: null, arr: null, any: null });
+  });
+
+  it("parquet: typed STRUCT and LIST values, missing nested fields null", async () => {
+    const rows = await run(columnsOf(schema, opts()), "parquet", [`{"id":1,"o":{"x":5},"arr":["a","b"]}`]);
+    expect(rows[0]).toMatchObject({ id: "1", o: { x: "5", s: null }, arr: ["a", "b"] });
+  });
+
+  it("a field missing from a record is null in its own column, never a shifted value", async () => {
+    const cols = columnsOf({ a: { type: "string" }, b: { type: "string" }, c: { type: "string" } }, opts());
+    const rows = await run(cols, "csv", [`{"c":"C","a":"A"}`, `{"b":"B"}`]);
+    expect(rows).toEqual([
+      { a: "A", b: null, c: "C" },
+      { a: null, b: "B", c: null },
+    ]);
+  });
+
+  it("flattened columns take values by path; header casing renames only", async () => {
+    const cols = columnsOf({ id: { type: "integer" }, o: { type: "object", properties: { x: { type: "integer" }, s: { type: "string" } } } }, opts({ flatten: true, headerFormat: "upper" }));
+    expect(cols.map((c) => c.name)).toEqual(["ID", "O__X", "O__S"]);
+    const rows = await run(cols, "csv", [`{"id":1,"o":{"s":"t"}}`]);
+    expect(rows).toEqual([{ ID: "1", O__X: null, O__S: "t" }]);
+  });
+});
