@@ -7,7 +7,7 @@ import { joinKey } from "../s3/safe-key.js";
 import type { SinkOpener } from "./batch.js";
 import { contentTypeOf, extensionOf, isDuckFormat, type FileFormat } from "./file-writer.js";
 import type { Flusher } from "./flusher.js";
-import { DuckTableSink } from "./sinks/duck-table-sink.js";
+import { DuckFileSink } from "./sinks/duck-file-sink.js";
 import type { PartitionSink } from "./sinks/partition-sink.js";
 import { StreamingSink } from "./sinks/streaming-sink.js";
 import type { StreamPlan } from "./stream-plan.js";
@@ -21,6 +21,8 @@ export interface SinkFactoryDeps {
   connectionRunId: string;
   runStart: Date;
   uploader: Uploader;
+  /** A stream's own uploader (e.g. with per-stream object metadata); undefined → `uploader`. */
+  uploaderFor?: ((stream: string) => Uploader | undefined) | undefined;
   flusher: Flusher;
   db: DuckDBInstance | undefined;
   runDir: string;
@@ -76,7 +78,8 @@ export class SinkFactory {
     const part = (this.parts.get(partKey) ?? 0) + 1;
     this.parts.set(partKey, part);
     const key = this.keyFor(ref, cursor, part);
-    const { format, uploader, signal } = this.d;
+    const { format, signal } = this.d;
+    const uploader = this.d.uploaderFor?.(ref.stream) ?? this.d.uploader;
     const onError = (error: unknown): void => this.d.flusher.fail(error);
     const common = { uploader, key, contentType: contentTypeOf(format), gzip: format.compression === "gzip", signal, onError };
     if (!isDuckFormat(format) || !this.d.db) return new StreamingSink({ ...common, jsonArray: format.fileType === "json" });
@@ -85,6 +88,6 @@ export class SinkFactory {
       metadata: this.d.settings.add_record_metadata,
       batchedAt,
     });
-    return new DuckTableSink({ ...common, db: this.d.db, format, readColumns, select, dir: this.d.runDir, fileId: () => ++this.fileId, stream: ref.stream });
+    return new DuckFileSink({ ...common, db: this.d.db, format, readColumns, select, dir: this.d.runDir, fileId: () => ++this.fileId, stream: ref.stream });
   }
 }
