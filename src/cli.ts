@@ -9,16 +9,18 @@ import type { Settings } from "./config/settings.js";
 import { ConfigError, exitCodeOf, TargetError } from "./errors.js";
 import { Logger, parseLogLevel } from "./log.js";
 import { runSingerCommand } from "./commands/run-singer.js";
+import { printConfigFailure, runCheckCommand } from "./commands/check.js";
 
 /** argv → command. Exit 0 ok, 2 usage or configuration, 1 anything else, 130/143 on SIGINT/SIGTERM. */
 const USAGE = `usage:
   target-s3 --config FILE [--config FILE2 | --config ENV ...] [--input FILE]   run as a Singer target (stdin by default)
   target-s3 --about [--format json|markdown]                                  describe the target and its settings
   target-s3 --version
-  target-s3 spec                                                              print the Airbyte SPEC message`;
+  target-s3 spec                                                              print the Airbyte SPEC message
+  target-s3 check --config FILE                                               test the settings (also --test-connection)`;
 
 interface Parsed {
-  command: "run" | "about" | "version" | "spec" | "help";
+  command: "run" | "about" | "version" | "spec" | "help" | "check";
   configs: string[];
   input: string | undefined;
   format: string | undefined;
@@ -38,12 +40,24 @@ function parse(argv: string[]): Parsed {
       format: { type: "string" },
       version: { type: "boolean" },
       spec: { type: "boolean" },
+      "test-connection": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (positionals.length > 0) throw new ConfigError(`unexpected argument '${positionals[0]}'\n${USAGE}`);
-  const command = positional === "spec" || values.spec ? "spec" : values.about ? "about" : values.version ? "version" : values.help ? "help" : "run";
-  if (positional !== undefined && positional !== "spec") throw new ConfigError(`unknown command '${positional}'\n${USAGE}`);
+  const command =
+    positional === "spec" || values.spec
+      ? "spec"
+      : positional === "check" || values["test-connection"]
+        ? "check"
+        : values.about
+          ? "about"
+          : values.version
+            ? "version"
+            : values.help
+              ? "help"
+              : "run";
+  if (positional !== undefined && !["spec", "check"].includes(positional)) throw new ConfigError(`unknown command '${positional}'\n${USAGE}`);
   return { command, configs: values.config ?? [], input: values.input, format: values.format };
 }
 
@@ -67,6 +81,17 @@ async function main(argv: string[], logger: Logger): Promise<number> {
     }
     case "run":
       return run(args, logger);
+    case "check": {
+      let settings: Settings;
+      try {
+        settings = configure(args, logger);
+      } catch (error) {
+        // Still exactly one CONNECTION_STATUS on stdout; the error itself goes to stderr (exit 2).
+        if (error instanceof ConfigError) printConfigFailure(logger.redact(error.message));
+        throw error;
+      }
+      return runCheckCommand(settings, logger);
+    }
   }
 }
 

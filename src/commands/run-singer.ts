@@ -4,8 +4,8 @@ import { ConfigError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
 import { runSinger } from "../pipeline/target.js";
-import { createS3Client } from "../s3/client.js";
-import { baseCredentials } from "../s3/credentials.js";
+import { clientOptionsOf, createS3Client } from "../s3/client.js";
+import { resolveCredentials } from "../s3/credentials.js";
 
 /** `target-s3 --config F [--input F]`: the Singer run with signal handling and stdout care. */
 export async function runSingerCommand(settings: Settings, inputPath: string | undefined, logger: Logger): Promise<number> {
@@ -27,13 +27,10 @@ export async function runSingerCommand(settings: Settings, inputPath: string | u
 
   const runStart = new Date();
   const connectionRunId = settings.connection_run_id ?? randomUUID();
-  const client = createS3Client({
-    region: settings.aws_region,
-    endpoint: settings.aws_endpoint,
-    forcePathStyle: settings.force_path_style,
-    credentials: baseCredentials(settings),
-    maxRetries: settings.max_retries,
-  });
+  // Keys, profile or default chain; with role_arn the role is assumed (and refreshed) now, before input is read.
+  const credentials = await resolveCredentials(settings);
+  logger.info("AWS credentials resolved", { source: credentials.description, ...(credentials.account ? { account: credentials.account } : {}) });
+  const client = createS3Client(clientOptionsOf(settings, credentials.provider));
   logger.info("target-s3 starting", { file_type: settings.file_type, bucket: settings.bucket, connection_run_id: connectionRunId });
   try {
     const summary = await runSinger(
@@ -47,5 +44,6 @@ export async function runSingerCommand(settings: Settings, inputPath: string | u
     throw error;
   } finally {
     client.destroy();
+    credentials.close();
   }
 }

@@ -56,11 +56,13 @@ export function fileFormatOf(settings: Settings): FileFormat {
 export function objectOptionsOf(settings: Settings): ObjectOptions {
   const options: ObjectOptions = {};
   if (settings.server_side_encryption) options.ServerSideEncryption = settings.server_side_encryption;
-  if (settings.kms_key_id) options.SSEKMSKeyId = settings.kms_key_id;
+  // A KMS key only means something with aws:kms (the loader rejects it with AES256).
+  if (settings.kms_key_id && settings.server_side_encryption === "aws:kms") options.SSEKMSKeyId = settings.kms_key_id;
   if (settings.storage_class) options.StorageClass = settings.storage_class;
   if (settings.acl) options.ACL = settings.acl;
   const tags = Object.entries(settings.object_tags);
-  if (tags.length > 0) options.Tagging = new URLSearchParams(tags).toString();
+  // x-amz-tagging is a query string; %20 rather than URLSearchParams' "+" for spaces.
+  if (tags.length > 0) options.Tagging = tags.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
   if (Object.keys(settings.object_metadata).length > 0) options.Metadata = { ...settings.object_metadata };
   return options;
 }

@@ -3,9 +3,10 @@ import { PassThrough, Transform, type Readable, type Writable } from "node:strea
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import { StringDecoder } from "node:string_decoder";
-import type { S3Client, PutObjectCommandInput } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, type S3Client, type PutObjectCommandInput } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { UploadError } from "../errors.js";
+import { folderOf, grantHint, isRetryableS3Error, s3ErrorFacts } from "../s3/iam.js";
 
 /** Object options applied to every upload (SSE, storage class, ACL, tags, metadata). */
 export type ObjectOptions = Pick<
@@ -30,6 +31,24 @@ export interface UploadReceipt {
 }
 
 const MAX_PARTS = 10_000;
+const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
+
+/**
+ * The part size for a local file of `fileBytes`: the configured size, raised so 10,000 parts cover what is sent
+ * (gzip can grow incompressible data slightly; JSON array framing adds up to one byte per line).
+ */
+export function partSizeFor(fileBytes: number, configured: number, framing: { gzip: boolean; jsonArray: boolean }): number {
+  const growth = framing.jsonArray ? 1.6 : 1.1;
+  const sent = fileBytes * growth + (framing.gzip ? 64 * 1024 : 0);
+  return Math.min(MAX_PART_SIZE, Math.max(configured, Math.ceil(sent / MAX_PARTS)));
+}
+
+/** lib-storage keeps these on the instance; read them to abort its multipart upload ourselves. */
+interface UploadInternals {
+  uploadId?: string;
+  concurrentUploaders?: Array<Promise<unknown>>;
+}
+
 
 /** Streams a local file (gzipped in Node when asked) into one S3 object; multipart for large files. */
 export class Uploader {
@@ -39,12 +58,14 @@ export class Uploader {
     private readonly options: ObjectOptions,
     private readonly partSize: number,
     private readonly concurrency: number,
+    /** For the grant hint in error messages. */
+    private readonly region = "us-east-1",
   ) {}
 
   /** Uploads a local file (gzipped / framed on the way when asked). */
   async upload(request: UploadRequest, fileBytes: number): Promise<UploadReceipt> {
     // 10,000 parts must cover the file: raise the part size for very large files.
-    const partSize = Math.max(this.partSize, Math.ceil((fileBytes * 1.1) / MAX_PARTS));
+    const partSize = partSizeFor(fileBytes, this.partSize, { gzip: request.gzip, jsonArray: request.jsonArray });
     const { input, done } = this.start(request, partSize);
     createReadStream(request.localPath).pipe(input);
     return done;
@@ -71,7 +92,8 @@ export class Uploader {
       params: { Bucket: this.bucket, Key: request.key, Body: counter, ContentType: request.contentType, ...this.options },
       partSize,
       queueSize: this.concurrency,
-      leavePartsOnError: false,
+      // We abort ourselves (abortMultipart): lib-storage would throw the abort's own error instead of the failure's.
+      leavePartsOnError: true,
     });
     const onAbort = (): void => {
       input.destroy(new Error("aborted"));
@@ -80,29 +102,60 @@ export class Uploader {
     request.signal.addEventListener("abort", onAbort, { once: true });
     const done = Promise.all([upload.done(), source]).then(
       ([result]) => ({ key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes }),
-      (error: unknown) => {
+      async (error: unknown) => {
         input.destroy();
         counter.destroy();
         void upload.abort().catch(() => undefined);
-        throw this.describe(error, request.key);
+        const abortNote = await this.abortMultipart(upload, request.key);
+        throw this.describe(error, request.key, abortNote);
       },
     );
     void done.finally(() => request.signal.removeEventListener("abort", onAbort)).catch(() => undefined);
     return { input, done };
   }
 
-  private describe(error: unknown, key: string): UploadError {
-    const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    const code = e.Code ?? e.name;
-    const status = e.$metadata?.httpStatusCode;
-    const hint = code === "AccessDenied" ? " (grant s3:PutObject on the bucket and prefix)" : code === "NoSuchBucket" ? " (check `bucket` and `aws_region`)" : "";
-    return new UploadError(
-      `upload of s3://${this.bucket}/${key} failed: ${code ?? "error"}${status ? ` (HTTP ${status})` : ""}: ${e.message ?? String(error)}${hint}`,
-      this.bucket,
-      key,
-      code,
-      { cause: error },
-    );
+  /**
+   * Aborts the multipart upload lib-storage started, once its part uploaders have stopped, so no parts are left
+   * behind (billed, invisible). Returns a note when the abort itself failed; the upload's own error stays the error.
+   */
+  private async abortMultipart(upload: Upload, key: string): Promise<string | undefined> {
+    const internals = upload as unknown as UploadInternals;
+    if (Array.isArray(internals.concurrentUploaders)) await Promise.allSettled(internals.concurrentUploaders);
+    const uploadId = internals.uploadId;
+    if (typeof uploadId !== "string") return undefined;
+    try {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
+      return undefined;
+    } catch (error) {
+      const facts = s3ErrorFacts(error);
+      return `aborting its multipart upload also failed (${facts.code}): let a bucket lifecycle rule (AbortIncompleteMultipartUpload) remove the parts, or grant s3:AbortMultipartUpload`;
+    }
+  }
+
+  /** One sentence: which object, which S3 code and operation, and what to do (grant, check settings, retry later). */
+  describe(error: unknown, key: string, abortNote?: string): UploadError {
+    const facts = s3ErrorFacts(error);
+    const status = facts.status;
+    const where = facts.operation ? ` in ${facts.operation}` : "";
+    let fix = "";
+    if (facts.code === "AccessDenied" || facts.code === "AllAccessDisabled" || status === 403) {
+      fix = grantHint(facts.operation ?? "PutObject", this.bucket, folderOf(key), this.region, {
+        tags: this.options.Tagging !== undefined,
+        acl: this.options.ACL !== undefined,
+        kms: this.options.ServerSideEncryption === "aws:kms",
+        kmsKeyId: this.options.SSEKMSKeyId,
+      });
+    } else if (facts.code === "NoSuchBucket") fix = "check `bucket` and `aws_region`";
+    else if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"].includes(facts.code)) {
+      fix = "check the credentials (keys, profile or role)";
+    } else if (isRetryableS3Error(facts)) {
+      fix = `gave up after ${facts.attempts ?? 1} attempt(s): raise max_retries or try again later`;
+    }
+    const message =
+      `upload of s3://${this.bucket}/${key} failed${where}: ${facts.code}${status ? ` (HTTP ${status})` : ""}: ${facts.message}` +
+      (fix ? `; ${fix}` : "") +
+      (abortNote ? `; ${abortNote}` : "");
+    return new UploadError(message, this.bucket, key, facts.code, { cause: error });
   }
 }
 

@@ -1,6 +1,8 @@
+import { createHash } from "node:crypto";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import type { Settings } from "../config/settings.js";
 
 export interface ClientOptions {
   region: string;
@@ -8,6 +10,23 @@ export interface ClientOptions {
   forcePathStyle: boolean | undefined;
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   maxRetries: number;
+  /** Send Content-MD5 with every PutObject and UploadPart (buckets with Object Lock require it). */
+  contentMd5?: boolean;
+}
+
+/** The client options a run (or `check`) uses for these settings and resolved credentials. */
+export function clientOptionsOf(
+  settings: Settings,
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined,
+): ClientOptions {
+  return {
+    region: settings.aws_region,
+    endpoint: settings.aws_endpoint,
+    forcePathStyle: settings.force_path_style,
+    credentials,
+    maxRetries: settings.max_retries,
+    contentMd5: settings.content_md5,
+  };
 }
 
 /**
@@ -31,5 +50,36 @@ export function createS3Client(options: ClientOptions): S3Client {
   } else if (options.forcePathStyle !== undefined) {
     config.forcePathStyle = options.forcePathStyle;
   }
-  return new S3Client(config);
+  const client = new S3Client(config);
+  // Errors carry the operation that failed (`$command`), so messages can name the IAM action to grant.
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error !== null && typeof error === "object" && context.commandName) {
+          Object.assign(error, { $command: String(context.commandName).replace(/Command$/, "") });
+        }
+        throw error;
+      }
+    },
+    { step: "initialize", name: "targetS3CommandNameOnError", priority: "high" },
+  );
+  if (options.contentMd5) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Body?: unknown; ContentMD5?: string };
+        const name = String(context.commandName);
+        if ((name === "PutObjectCommand" || name === "UploadPartCommand") && input.ContentMD5 === undefined) {
+          const body = input.Body;
+          if (typeof body === "string" || body instanceof Uint8Array) {
+            input.ContentMD5 = createHash("md5").update(body).digest("base64");
+          }
+        }
+        return next(args);
+      },
+      { step: "initialize", name: "targetS3ContentMd5" },
+    );
+  }
+  return client;
 }
