@@ -1,3 +1,4 @@
+import { objectFields, rawAtPath } from "../schema/lossless-json.js";
 import { LINE_FIELD, RECEIVED_FIELD } from "../schema/projection.js";
 
 /** A record as the router hands it to a spool: its parsed value and, when the protocol kept it, its source text. */
@@ -9,7 +10,8 @@ export interface IncomingRecord {
   version: number | undefined;
 }
 
-export type RecordShape = (record: Record<string, unknown>) => Record<string, unknown>;
+/** JSON formats with flattening or casing: the record's members as [column name, value source text]. */
+export type RecordShape = (record: Record<string, unknown>, rawText: string | undefined) => Array<[string, string]>;
 export type RecordEncoder = (incoming: IncomingRecord, line: number, batchedAt: string, shape: RecordShape | undefined) => string;
 
 /**
@@ -28,23 +30,41 @@ export function duckEncoder(withReceived: boolean): RecordEncoder {
 
 const SDC_FIELDS = ["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_table_version"] as const;
 
-/** JSON formats: the record's own source text, with `_sdc_*` fields spliced in front when metadata is on. */
+/**
+ * JSON formats: the record's own source text; with flattening or casing its members are re-keyed (values copied
+ * as source text, see shape-record.ts); with metadata the `_sdc_*` fields are spliced in front. Values are never
+ * re-serialised, so numbers keep every digit. A tap's own `_sdc_deleted_at` is kept (even if the schema omits it);
+ * the other `_sdc_*` values are the target's.
+ */
 export function jsonEncoder(metadata: boolean): RecordEncoder {
   return (incoming, line, batchedAt, shape) => {
     const { record } = incoming;
-    if (shape) {
-      const shaped = shape(record);
-      if (metadata) Object.assign(shaped, sdcValues(line, incoming, batchedAt));
-      return JSON.stringify(shaped) + "\n";
-    }
     const raw = incoming.rawText ?? JSON.stringify(record);
-    if (!metadata) return raw + "\n";
-    if (SDC_FIELDS.some((f) => f in record)) return JSON.stringify({ ...record, ...sdcValues(line, incoming, batchedAt) }) + "\n";
-    const fields = JSON.stringify(sdcValues(line, incoming, batchedAt));
-    const inner = raw.slice(raw.indexOf("{") + 1).trimStart();
-    const deleted = "_sdc_deleted_at" in record ? "" : `,"_sdc_deleted_at":null`;
-    return inner.startsWith("}") ? `${fields.slice(0, -1)}${deleted}}\n` : `${fields.slice(0, -1)}${deleted},${inner}\n`;
+    if (!shape) {
+      if (!metadata) return raw + "\n";
+      if (!SDC_FIELDS.some((f) => f in record)) {
+        // Fast path: splice the metadata in front of the source text.
+        const fields = JSON.stringify(sdcValues(line, incoming, batchedAt));
+        const inner = raw.slice(raw.indexOf("{") + 1).trimStart();
+        const deleted = "_sdc_deleted_at" in record ? "" : `,"_sdc_deleted_at":null`;
+        return inner.startsWith("}") ? `${fields.slice(0, -1)}${deleted}}\n` : `${fields.slice(0, -1)}${deleted},${inner}\n`;
+      }
+    }
+    const members = shape ? shape(record, incoming.rawText) : (objectFields(raw) ?? []);
+    if (!metadata) return `{${joinMembers(members)}}\n`;
+    const ours = sdcValues(line, incoming, batchedAt);
+    const kept = members.filter(([name]) => !(name in ours));
+    if (!kept.some(([name]) => name === "_sdc_deleted_at")) {
+      const sent = "_sdc_deleted_at" in record ? rawAtPath(raw, ["_sdc_deleted_at"]) : undefined;
+      kept.unshift(["_sdc_deleted_at", sent ?? "null"]);
+    }
+    const head = JSON.stringify(ours).slice(1, -1);
+    return `{${head}${kept.length > 0 ? "," + joinMembers(kept) : ""}}\n`;
   };
+}
+
+function joinMembers(members: Array<[string, string]>): string {
+  return members.map(([name, value]) => `${JSON.stringify(name)}:${value}`).join(",");
 }
 
 function sdcValues(line: number, incoming: IncomingRecord, batchedAt: string): Record<string, unknown> {

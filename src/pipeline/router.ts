@@ -43,7 +43,15 @@ interface StreamState {
   plan: StreamPlan;
   namespace: string | undefined;
   batch: Batch | undefined;
+  /** Open files of the stream's earlier schema versions, by schema hash (see `schema`). */
+  parked?: Map<string, { plan: StreamPlan; batch: Batch }>;
 }
+
+/**
+ * A stream that flips between schema versions keeps this many earlier versions' files open, so the flips coalesce
+ * into one file per version instead of one per flip; beyond it the oldest is closed.
+ */
+const MAX_PARKED_SCHEMAS = 4;
 
 /** More open cursor partitions than this in one batch close the batch (each is an open local file). */
 const MAX_OPEN_PARTITIONS = 64;
@@ -52,6 +60,8 @@ const MAX_OPEN_PARTITIONS = 64;
 export class Router {
   private readonly streams = new Map<string, StreamState>();
   private readonly warnedTypes = new Set<string>();
+  /** The table version of the latest ACTIVATE_VERSION per stream: `_sdc_table_version` of records without one. */
+  private readonly versions = new Map<string, number>();
 
   constructor(private readonly deps: RouterDeps) {}
 
@@ -63,6 +73,7 @@ export class Router {
   /** Append-only files: a new table version is noted, nothing is deleted. */
   activateVersion(stream: string, version: number | undefined, line: number): void {
     this.deps.logger.debug("ACTIVATE_VERSION received (append-only target: nothing is deleted)", { stream, version, line });
+    if (version !== undefined) this.versions.set(stream, version);
   }
 
   /** Logs a message type this target does not handle, once per type. */
@@ -74,7 +85,10 @@ export class Router {
 
   /** Seals every open batch (end of input). */
   flushAll(): void {
-    for (const [, state] of this.streams) this.flushStream(state);
+    for (const [, state] of this.streams) {
+      this.flushStream(state);
+      for (const [hash, p] of state.parked ?? []) this.flushParked(state, hash, p);
+    }
   }
 
   /** Seals batches older than max_batch_age_seconds (called from a timer). */
@@ -82,13 +96,28 @@ export class Router {
     for (const [, state] of this.streams) {
       const batch = state.batch;
       if (batch && now - batch.startedAt >= this.deps.options.maxBatchAgeMs) this.flushStream(state);
+      for (const [hash, p] of state.parked ?? []) if (now - p.batch.startedAt >= this.deps.options.maxBatchAgeMs) this.flushParked(state, hash, p);
     }
   }
 
-  /** A stream's schema: an identical one changes nothing, a different one closes the open file. */
+  /**
+   * A stream's schema: an identical one (same stable hash) changes nothing; a different one starts a new file
+   * (each file has one column set). The previous version's file stays open ("parked", at most
+   * MAX_PARKED_SCHEMAS per stream) and takes that version's records again if the tap switches back to it.
+   */
   schema(message: SchemaMessage, line: number, namespace?: string): void {
     const existing = this.streams.get(message.stream);
-    if (existing && existing.plan.schemaHash === schemaHash(message)) return;
+    const hash = schemaHash(message);
+    if (existing && existing.plan.schemaHash === hash) return;
+    const resumed = existing?.parked?.get(hash);
+    if (existing && resumed) {
+      this.park(existing);
+      existing.parked?.delete(hash);
+      existing.plan = resumed.plan;
+      existing.batch = resumed.batch;
+      this.deps.logger.info("schema changed back to an earlier version: its open file continues", { stream: message.stream, line });
+      return;
+    }
     let plan: StreamPlan;
     try {
       plan = buildPlan(message, { ...this.deps.options.columns, validate: this.deps.options.validate, cursorFields: this.deps.options.cursorFields, reshapeJson: this.deps.options.reshapeJson });
@@ -103,8 +132,8 @@ export class Router {
       );
     }
     if (existing) {
-      this.deps.logger.info("schema changed: closing the stream's open file", { stream: message.stream, line });
-      this.flushStream(existing);
+      this.deps.logger.info("schema changed: its records go to a new file", { stream: message.stream, line });
+      this.park(existing);
       existing.plan = plan;
     } else {
       this.streams.set(message.stream, { plan, namespace, batch: undefined });
@@ -118,6 +147,10 @@ export class Router {
       throw new InputError(`RECORD for stream '${stream}' arrived before its SCHEMA: the tap must send the stream's SCHEMA message first`, line);
     }
     const { plan } = state;
+    if (incoming.version === undefined && this.deps.options.metadata) {
+      const version = this.versions.get(stream);
+      if (version !== undefined) incoming = { ...incoming, version };
+    }
     const problem = this.problemWith(incoming.record, plan);
     if (problem !== undefined) return this.refuse(stream, line, problem, text);
 
@@ -160,6 +193,32 @@ export class Router {
 
   private newBatch(state: StreamState): Batch {
     return new Batch(this.deps.ledger, this.deps.openSink({ stream: state.plan.stream, namespace: state.namespace, plan: state.plan }));
+  }
+
+  /** Keeps the current schema version's open file aside (closing the oldest parked one beyond the bound). */
+  private park(state: StreamState): void {
+    const batch = state.batch;
+    state.batch = undefined;
+    if (!batch || batch.rows === 0) return;
+    const parked = (state.parked ??= new Map());
+    parked.set(state.plan.schemaHash, { plan: state.plan, batch });
+    if (parked.size > MAX_PARKED_SCHEMAS) {
+      const [oldestHash, oldest] = parked.entries().next().value as [string, { plan: StreamPlan; batch: Batch }];
+      this.flushParked(state, oldestHash, oldest);
+    }
+  }
+
+  private flushParked(state: StreamState, hash: string, parked: { plan: StreamPlan; batch: Batch }): void {
+    state.parked?.delete(hash);
+    const current = { plan: state.plan, batch: state.batch };
+    state.plan = parked.plan;
+    state.batch = parked.batch;
+    try {
+      this.flushStream(state);
+    } finally {
+      state.plan = current.plan;
+      state.batch = current.batch;
+    }
   }
 
   private flushStream(state: StreamState): void {
