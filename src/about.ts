@@ -1,8 +1,11 @@
 import { ENV_PREFIX } from "./config/load-config.js";
 import { configSchema, packageJson, settingTypes, type ConfigSchema, type SettingSchema } from "./config/schema.js";
 
-/** Singer SDK capability names this target implements (no stream-maps). */
-export const CAPABILITIES = ["about", "validate-records", "schema-flattening", "batch"] as const;
+/**
+ * Singer SDK capability names this target implements. Not stream-maps, and not batch: that capability means the
+ * target reads the SDK's BATCH messages (files the tap already wrote), which this target does not.
+ */
+export const CAPABILITIES = ["about", "validate-records", "schema-flattening"] as const;
 
 export interface AboutInfo {
   name: "target-s3";
