@@ -12,18 +12,26 @@ export interface IncomingRecord {
 
 /** JSON formats with flattening or casing: the record's members as [column name, value source text]. */
 export type RecordShape = (record: Record<string, unknown>, rawText: string | undefined) => Array<[string, string]>;
-export type RecordEncoder = (incoming: IncomingRecord, line: number, batchedAt: string, shape: RecordShape | undefined) => string;
+/** `exactText` (CSV/Parquet only) rewrites the record text so DuckDB reads DECIMAL and JSON values exactly. */
+export type RecordEncoder = (
+  incoming: IncomingRecord,
+  line: number,
+  batchedAt: string,
+  shape: RecordShape | undefined,
+  exactText?: (rawText: string) => string,
+) => string;
 
 /**
  * The spool line DuckDB reads (csv, parquet): the record's source text wrapped with the line number, receive time,
  * time_extracted and version. DuckDB types the values from the original text: exact big integers, offsets kept.
  */
 export function duckEncoder(withReceived: boolean): RecordEncoder {
-  return (incoming, line) => {
+  return (incoming, line, _batchedAt, _shape, exactText) => {
     const received = withReceived ? `,"${RECEIVED_FIELD}":${Date.now()}` : "";
     const te = incoming.timeExtracted === undefined ? "" : `,"time_extracted":${JSON.stringify(incoming.timeExtracted)}`;
     const version = incoming.version === undefined ? "" : `,"version":${incoming.version}`;
-    const raw = incoming.rawText ?? JSON.stringify(incoming.record);
+    const source = incoming.rawText ?? JSON.stringify(incoming.record);
+    const raw = exactText ? exactText(source) : source;
     return `{"${LINE_FIELD}":${line}${received}${te}${version},"record":${raw}}\n`;
   };
 }

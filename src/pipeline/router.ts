@@ -37,6 +37,8 @@ export interface RouterDeps {
   openSink: (stream: { stream: string; namespace: string | undefined; plan: StreamPlan }) => SinkOpener;
   /** Receives records refused under invalid_record_policy=quarantine. */
   quarantine: (stream: string, line: number, reason: string, text: string) => Promise<void> | undefined;
+  /** Called at every STATE before the ledger sees it (deterministic_keys seals the open files there). */
+  beforeState?: (() => void) | undefined;
 }
 
 interface StreamState {
@@ -67,6 +69,7 @@ export class Router {
 
   /** A STATE (its exact JSON text) that may leave once everything before `line` is stored. */
   state(line: number, rawValue: string): void {
+    this.deps.beforeState?.();
     this.deps.ledger.state(line, rawValue);
   }
 
@@ -157,7 +160,7 @@ export class Router {
     const cursor = this.deps.template.usesCursor && plan.cursorField !== undefined ? parseCursor(incoming.record[plan.cursorField]) : NULL_CURSOR;
     const partition = this.deps.template.usesCursor ? cursorPartitionId(this.deps.template, cursor, this.deps.options.timeZone) : "";
     const batch = (state.batch ??= this.newBatch(state));
-    const writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape), line);
+    const writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape, plan.exactText), line);
     this.deps.metrics.countRecord(stream);
 
     const o = this.deps.options;

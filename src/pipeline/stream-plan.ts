@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { SchemaMessage } from "../protocol/singer.js";
 import { columnsOf, type Column, type ColumnOptions } from "../schema/columns.js";
 import { compileValidator, type RecordCheck } from "../schema/validator.js";
-import { recordShaper } from "../schema/shape-record.js";
+import { exactTextRewriter, recordShaper } from "../schema/shape-record.js";
 import type { RecordShape } from "./record-encoder.js";
 
 /** Everything derived once from a stream's SCHEMA: columns, validator, keys, cursor. */
@@ -15,6 +15,8 @@ export interface StreamPlan {
   cursorField: string | undefined;
   /** For JSON formats when flattening or header casing changes the record. */
   shape: RecordShape | undefined;
+  /** For CSV and Parquet: quotes DECIMAL and JSON column values so DuckDB reads their exact text (shape-record.ts). */
+  exactText: ((rawText: string) => string) | undefined;
 }
 
 export function schemaHash(message: SchemaMessage): string {
@@ -31,6 +33,7 @@ export function buildPlan(
     schemaHash: schemaHash(message),
     columns,
     shape: options.reshapeJson ? recordShaper(columns) : undefined,
+    exactText: exactTextRewriter(columns),
     check: options.validate ? compileValidator(message.schema) : undefined,
     keyProperties: message.keyProperties,
     cursorField: options.cursorFields[message.stream] ?? options.cursorFields["*"] ?? message.bookmarkProperties[0],

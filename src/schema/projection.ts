@@ -102,12 +102,23 @@ function treeHasCollision(tree: ReadTree): boolean {
 }
 
 function structType(tree: ReadTree): string {
-  const fields = [...tree.children.entries()].map(([k, child]) => `${quoteIdent(k)} ${child.node ? duckType(child.node) : structType(child)}`);
+  const fields = [...tree.children.entries()].map(([k, child]) => `${quoteIdent(k)} ${child.node ? readType(child.node) : structType(child)}`);
   return `STRUCT(${fields.join(", ")})`;
 }
 
+/**
+ * How a column is read from the spool: JSON columns as VARCHAR, because the spool line holds their exact source
+ * text as a JSON string (shape-record.ts exactTextRewriter; DuckDB's JSON reader would round long decimals).
+ */
+function readType(node: TypeNode): string {
+  return node.kind === "json" ? "VARCHAR" : duckType(node);
+}
+
 function valueExpr(path: string[], node: TypeNode, viaJson: boolean): string {
-  if (!viaJson) return ["record", ...path].map(quoteIdent).join(".");
+  if (!viaJson) {
+    const ref = ["record", ...path].map(quoteIdent).join(".");
+    return node.kind === "json" ? `CAST(${ref} AS JSON)` : ref;
+  }
   const jsonPath = quoteLiteral("$" + path.map((p) => `.${JSON.stringify(p)}`).join(""));
   if (node.kind === "json") return `json_extract(record, ${jsonPath})`;
   if (node.kind === "string") return `json_extract_string(record, ${jsonPath})`;

@@ -35,3 +35,43 @@ export function recordShaper(columns: Column[]): (record: Record<string, unknown
     return members;
   };
 }
+
+/**
+ * For CSV and Parquet (DuckDB reads the spool): DuckDB's JSON reader turns every non-integer JSON number into a
+ * double before casting, so 12345678901234567.89 would reach a DECIMAL column as 12345678901234567.68 and a long
+ * decimal inside a JSON column would lose digits. This rewrites the record's source text so that the values of
+ * DECIMAL columns (numbers) and of JSON columns (any non-null value) arrive as JSON strings holding their exact
+ * source text; DuckDB then casts the string (exact) — see projection.ts, which reads JSON columns as VARCHAR.
+ * Undefined when the columns need no rewriting. Values nested inside STRUCT/LIST columns are not rewritten.
+ */
+export function exactTextRewriter(columns: Column[]): ((rawText: string) => string) | undefined {
+  interface Node {
+    kind?: "decimal" | "json";
+    children: Map<string, Node>;
+  }
+  const root: Node = { children: new Map() };
+  let any = false;
+  for (const c of columns) {
+    if (c.node.kind !== "decimal" && c.node.kind !== "json") continue;
+    let at = root;
+    for (const part of c.path) {
+      let next = at.children.get(part);
+      if (!next) at.children.set(part, (next = { children: new Map() }));
+      at = next;
+    }
+    at.kind = c.node.kind;
+    any = true;
+  }
+  if (!any) return undefined;
+  const rewrite = (text: string, node: Node): string => {
+    if (node.kind === "json") return text === "null" ? text : JSON.stringify(text);
+    if (node.kind === "decimal") return /^-?\d/.test(text) ? `"${text}"` : text;
+    const fields = objectFields(text);
+    if (!fields || !fields.some(([name]) => node.children.has(name))) return text;
+    return `{${fields.map(([name, value]) => {
+      const child = node.children.get(name);
+      return `${JSON.stringify(name)}:${child ? rewrite(value, child) : value}`;
+    }).join(",")}}`;
+  };
+  return (rawText) => rewrite(rawText, root);
+}
