@@ -9,6 +9,7 @@ import type { Settings } from "./config/settings.js";
 import { ConfigError, exitCodeOf, TargetError } from "./errors.js";
 import { Logger, parseLogLevel } from "./log.js";
 import { runSingerCommand } from "./commands/run-singer.js";
+import { writeAirbyteCommand } from "./commands/write-airbyte.js";
 import { printConfigFailure, runCheckCommand } from "./commands/check.js";
 
 /** argv → command. Exit 0 ok, 2 usage or configuration, 1 anything else, 130/143 on SIGINT/SIGTERM. */
@@ -17,11 +18,13 @@ const USAGE = `usage:
   target-s3 --about [--format json|markdown]                                  describe the target and its settings
   target-s3 --version
   target-s3 spec                                                              print the Airbyte SPEC message
-  target-s3 check --config FILE                                               test the settings (also --test-connection)`;
+  target-s3 write --config FILE --catalog FILE [--input FILE]                 run as an Airbyte destination (also --write)
+  target-s3 check --config FILE                                               test the settings (also --check, --test-connection)`;
 
 interface Parsed {
-  command: "run" | "about" | "version" | "spec" | "help" | "check";
+  command: "run" | "about" | "version" | "spec" | "help" | "write" | "check";
   configs: string[];
+  catalog: string | undefined;
   input: string | undefined;
   format: string | undefined;
 }
@@ -40,7 +43,10 @@ function parse(argv: string[]): Parsed {
       format: { type: "string" },
       version: { type: "boolean" },
       spec: { type: "boolean" },
+      write: { type: "boolean" },
+      check: { type: "boolean" },
       "test-connection": { type: "boolean" },
+      catalog: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -48,17 +54,19 @@ function parse(argv: string[]): Parsed {
   const command =
     positional === "spec" || values.spec
       ? "spec"
-      : positional === "check" || values["test-connection"]
-        ? "check"
-        : values.about
-          ? "about"
-          : values.version
-            ? "version"
-            : values.help
-              ? "help"
-              : "run";
-  if (positional !== undefined && !["spec", "check"].includes(positional)) throw new ConfigError(`unknown command '${positional}'\n${USAGE}`);
-  return { command, configs: values.config ?? [], input: values.input, format: values.format };
+      : positional === "write" || values.write
+        ? "write"
+        : positional === "check" || values.check || values["test-connection"]
+          ? "check"
+          : values.about
+            ? "about"
+            : values.version
+              ? "version"
+              : values.help
+                ? "help"
+                : "run";
+  if (positional !== undefined && !["spec", "write", "check"].includes(positional)) throw new ConfigError(`unknown command '${positional}'\n${USAGE}`);
+  return { command, configs: values.config ?? [], catalog: values.catalog, input: values.input, format: values.format };
 }
 
 async function main(argv: string[], logger: Logger): Promise<number> {
@@ -81,6 +89,8 @@ async function main(argv: string[], logger: Logger): Promise<number> {
     }
     case "run":
       return run(args, logger);
+    case "write":
+      return writeAirbyteCommand({ configure: () => configure(args, logger), catalogPath: args.catalog, inputPath: args.input }, logger);
     case "check": {
       let settings: Settings;
       try {

@@ -23,6 +23,8 @@ export interface SinkFactoryDeps {
   uploader: Uploader;
   /** A stream's own uploader (e.g. with per-stream object metadata); undefined → `uploader`. */
   uploaderFor?: ((stream: string) => Uploader | undefined) | undefined;
+  /** The `{stream_name}` of a stream id; undefined → the id itself. */
+  streamNameOf?: ((stream: string) => string) | undefined;
   flusher: Flusher;
   db: DuckDBInstance | undefined;
   runDir: string;
@@ -59,7 +61,7 @@ export class SinkFactory {
   keyFor(ref: StreamRef, cursor: CursorValue, part: number): string {
     const s = this.d.settings;
     const rendered = this.d.template.render({
-      streamName: ref.stream,
+      streamName: this.d.streamNameOf?.(ref.stream) ?? ref.stream,
       namespace: ref.namespace,
       connectionId: s.connection_id,
       connectionRunId: this.d.connectionRunId,

@@ -3,7 +3,9 @@
  * records (a buffer, then its file and upload) is registered with the sequence of its first record and settled
  * once its object is complete. A STATE with sequence s is released when no unit with first record < s is unsettled.
  * STATEs leave in order and unchanged; when several are releasable at once only the latest is emitted (it stands
- * in for the earlier ones). After `fail()` nothing is ever emitted again.
+ * in for the earlier ones), unless `emitEach` is set (Airbyte per-stream states: a later STATE of one stream does
+ * not stand in for another stream's), then every releasable STATE is emitted in order. After `fail()` nothing is
+ * ever emitted again.
  */
 export class StateLedger<S = unknown> {
   private readonly open = new Map<number, number>(); // unit id → first sequence
@@ -12,7 +14,10 @@ export class StateLedger<S = unknown> {
   private failed = false;
   private emitted = 0;
 
-  constructor(private readonly emit: (value: S) => void) {}
+  constructor(
+    private readonly emit: (value: S) => void,
+    private readonly options: { emitEach?: boolean } = {},
+  ) {}
 
   /** A new unit whose first record has sequence `firstSeq`; returns its id. */
   register(firstSeq: number): number {
@@ -51,9 +56,10 @@ export class StateLedger<S = unknown> {
     let releasable = 0;
     while (releasable < this.pending.length && this.pending[releasable]!.seq < oldest) releasable++;
     if (releasable === 0) return;
-    const latest = this.pending[releasable - 1]!;
-    this.pending.splice(0, releasable);
-    this.emitted++;
-    this.emit(latest.value);
+    const released = this.pending.splice(0, releasable);
+    for (const entry of this.options.emitEach ? released : released.slice(-1)) {
+      this.emitted++;
+      this.emit(entry.value);
+    }
   }
 }

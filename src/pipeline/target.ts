@@ -78,8 +78,20 @@ function parseTemplate(template: string, datePartitionFormat: string | null): Ke
   }
 }
 
+/** What differs between the Singer and the Airbyte run; the engine (router, batches, flusher, ledger) is shared. */
+export interface ProtocolOptions {
+  /** Builds the line handler once the router exists (default: the Singer adapter). */
+  handlerFor?: (router: Router) => (text: string, line: number) => Promise<void> | undefined;
+  /** Emit every releasable STATE, not only the latest (Airbyte per-stream states). */
+  emitEachState?: boolean;
+  /** Extra S3 object metadata for every object of a stream (router stream id). */
+  objectMetadata?: (stream: string) => Record<string, string> | undefined;
+  /** The `{stream_name}` of a router stream id (Airbyte ids are `namespace.name`); default: the id itself. */
+  streamName?: (stream: string) => string;
+}
+
 /** The Singer run: reads messages until end of input, stores every record, emits committed STATEs. */
-export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary> {
+export async function runSinger(ctx: RunContext, io: RunIO, protocol: ProtocolOptions = {}): Promise<RunSummary> {
   const { settings, logger } = ctx;
   const template = parseTemplate(settings.key_template, settings.date_partition_format);
   const format = fileFormatOf(settings);
@@ -89,7 +101,7 @@ export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary>
 
   const duck = isDuckFormat(format) ? await openDuckDb(settings, runDir.path) : undefined;
   const metrics = new Metrics(logger);
-  const ledger = new StateLedger<string>((value) => io.emitState(value));
+  const ledger = new StateLedger<string>((value) => io.emitState(value), { emitEach: protocol.emitEachState ?? false });
   const uploads = new AbortController();
   const onAbort = (): void => uploads.abort();
   io.signal.addEventListener("abort", onAbort, { once: true });
@@ -102,6 +114,8 @@ export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary>
     connectionRunId: ctx.connectionRunId,
     runStart: ctx.runStart,
     uploader: new Uploader(ctx.client, bucket, objectOptionsOf(settings), settings.multipart_part_size, settings.upload_concurrency),
+    uploaderFor: protocol.objectMetadata ? perStreamUploader(ctx, bucket, protocol.objectMetadata) : undefined,
+    streamNameOf: protocol.streamName,
     flusher,
     db: duck,
     runDir: runDir.path,
@@ -160,7 +174,7 @@ export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary>
     settings.metrics_interval_seconds > 0 ? setInterval(() => metrics.report(false), settings.metrics_interval_seconds * 1000) : undefined;
   metricsTimer?.unref();
 
-  const handle = singerHandler(router);
+  const handle = (protocol.handlerFor ?? singerHandler)(router);
   let records = 0;
   try {
     const t0 = process.hrtime.bigint();
@@ -214,6 +228,21 @@ export async function runSinger(ctx: RunContext, io: RunIO): Promise<RunSummary>
     duck?.closeSync();
     await removeRunDir(runDir.path);
   }
+}
+
+/** One Uploader per stream whose objects carry the stream's own metadata (e.g. Airbyte generation ids). */
+function perStreamUploader(ctx: RunContext, bucket: string, metadataOf: (stream: string) => Record<string, string> | undefined): (stream: string) => Uploader | undefined {
+  const uploaders = new Map<string, Uploader | undefined>();
+  return (stream) => {
+    if (!uploaders.has(stream)) {
+      const extra = metadataOf(stream);
+      const options = objectOptionsOf(ctx.settings);
+      if (extra) options.Metadata = { ...options.Metadata, ...extra };
+      const s = ctx.settings;
+      uploaders.set(stream, extra ? new Uploader(ctx.client, bucket, options, s.multipart_part_size, s.upload_concurrency) : undefined);
+    }
+    return uploaders.get(stream);
+  };
 }
 
 async function openDuckDb(settings: Settings, runDir: string): Promise<DuckDBInstance> {

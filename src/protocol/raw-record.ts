@@ -21,6 +21,28 @@ export function rawFieldText(line: string, field: string): string | undefined {
   return found;
 }
 
+/**
+ * Where the value of a top-level field lies in a JSON object text (`text.slice(start, end)` is the value's exact
+ * source); the last occurrence wins, as in JSON.parse. Used to change one field and keep every other byte.
+ */
+export function rawFieldRange(line: string, field: string): { start: number; end: number } | undefined {
+  let i = skipWs(line, 0);
+  if (line.charCodeAt(i) !== 0x7b /* { */) return undefined;
+  i = skipWs(line, i + 1);
+  let found: { start: number; end: number } | undefined;
+  while (i < line.length && line.charCodeAt(i) !== 0x7d /* } */) {
+    const keyEnd = skipString(line, i);
+    const key = line.slice(i + 1, keyEnd - 1);
+    i = skipWs(line, keyEnd);
+    i = skipWs(line, i + 1); // the colon
+    const valueEnd = skipValue(line, i);
+    if (key === field || (key.includes("\\") && JSON.parse(`"${key}"`) === field)) found = { start: i, end: valueEnd };
+    i = skipWs(line, valueEnd);
+    if (line.charCodeAt(i) === 0x2c /* , */) i = skipWs(line, i + 1);
+  }
+  return found;
+}
+
 function skipWs(s: string, i: number): number {
   while (i < s.length) {
     const c = s.charCodeAt(i);

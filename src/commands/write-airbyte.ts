@@ -1,0 +1,155 @@
+import { createReadStream, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { ConfigError, CredentialsError, TargetError, UploadError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { Settings } from "../config/settings.js";
+import { configSchema } from "../config/schema.js";
+import { parseCatalog, traceError, type CatalogStream, type FailureType } from "../protocol/airbyte.js";
+import { airbyteHandler, catalogSchema } from "../pipeline/airbyte-input.js";
+import { checkOverwritePrefixes, deleteOlderGenerations, generationMetadata } from "../pipeline/generation-cleanup.js";
+import { runSinger } from "../pipeline/target.js";
+import { parseBucket } from "../s3/bucket-uri.js";
+import { createS3Client } from "../s3/client.js";
+import { baseCredentials } from "../s3/credentials.js";
+
+export interface WriteAirbyteArgs {
+  /** Loads the settings (inside, so that a configuration error also goes out as a TRACE). */
+  configure: () => Settings;
+  catalogPath: string | undefined;
+  inputPath: string | undefined;
+}
+
+/** S3 error codes that mean the settings or the permissions are wrong (Airbyte failure_type config_error). */
+const CONFIG_CODES = new Set([
+  "AccessDenied",
+  "AllAccessDisabled",
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "NoSuchBucket",
+  "InvalidBucketName",
+  "PermanentRedirect",
+  "AuthorizationHeaderMalformed",
+  "KMS.NotFoundException",
+  "InvalidArgument",
+]);
+
+export function failureTypeOf(error: unknown): FailureType {
+  if (error instanceof ConfigError || error instanceof CredentialsError) return "config_error";
+  if (error instanceof UploadError && error.code !== undefined && CONFIG_CODES.has(error.code)) return "config_error";
+  return "system_error";
+}
+
+/**
+ * `target-s3 write --config F --catalog F`: the Airbyte destination. Reads AirbyteMessages, echoes each STATE (whole
+ * message, `destinationStats` added) once its records are stored, deletes older generations of overwrite streams
+ * after a successful sync, and reports a failure as a TRACE error message on stdout before exiting non-zero.
+ */
+export async function writeAirbyteCommand(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
+  try {
+    return await write(args, logger);
+  } catch (error) {
+    const message = error instanceof TargetError ? error.message : error instanceof Error ? error.message : String(error);
+    const internal = error instanceof Error ? `${error.name}${error instanceof UploadError && error.code ? ` (${error.code})` : ""}: ${error.stack ?? error.message}` : String(error);
+    process.stdout.write(traceError(logger.redact(message), logger.redact(internal), failureTypeOf(error)) + "\n");
+    throw error;
+  }
+}
+
+async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
+  const loaded = args.configure();
+  if (args.catalogPath === undefined) throw new ConfigError("write needs --catalog FILE (the ConfiguredAirbyteCatalog)");
+  const catalog = readCatalog(args.catalogPath);
+  const settings = airbyteSettings(loaded, catalog);
+  const { bucket, prefix } = parseBucket(settings.bucket);
+  const prefixes = checkOverwritePrefixes(catalog, { template: settings.key_template, basePrefix: [prefix, settings.object_key_path], connectionId: settings.connection_id });
+  const byKey = new Map(catalog.map((s) => [s.key, s]));
+
+  const controller = new AbortController();
+  const input = args.inputPath ? createReadStream(args.inputPath) : process.stdin;
+  const onSignal = (signal: "SIGTERM" | "SIGINT") => (): void => {
+    logger.warn(`${signal} received: stopping, aborting in-flight uploads`);
+    controller.abort(signal);
+    input.destroy();
+  };
+  process.once("SIGTERM", onSignal("SIGTERM"));
+  process.once("SIGINT", onSignal("SIGINT"));
+  let stdoutError: Error | undefined;
+  process.stdout.on("error", (error) => {
+    stdoutError ??= error;
+    controller.abort("SIGTERM");
+    input.destroy();
+  });
+
+  const runStart = new Date();
+  const connectionRunId = settings.connection_run_id ?? randomUUID();
+  const client = createS3Client({
+    region: settings.aws_region,
+    endpoint: settings.aws_endpoint,
+    forcePathStyle: settings.force_path_style,
+    credentials: baseCredentials(settings),
+    maxRetries: settings.max_retries,
+  });
+  logger.info("target-s3 write (Airbyte) starting", { file_type: settings.file_type, bucket: settings.bucket, streams: catalog.length, connection_run_id: connectionRunId });
+  try {
+    const summary = await runSinger(
+      { settings, client, logger, connectionRunId, runStart },
+      { input, signal: controller.signal, emitState: (line) => void process.stdout.write(line + "\n") },
+      {
+        emitEachState: true,
+        handlerFor: (router) => {
+          for (const stream of catalog) router.schema(catalogSchema(stream, { metadataColumns: settings.airbyte_metadata_columns }), 0, stream.namespace);
+          return airbyteHandler(router, catalog, logger, { metadataColumns: settings.airbyte_metadata_columns });
+        },
+        streamName: (stream) => byKey.get(stream)?.name ?? stream,
+        objectMetadata: (stream) => {
+          const s = byKey.get(stream);
+          return s ? generationMetadata(s) : undefined;
+        },
+      },
+    );
+    // Only after a successful sync (every record stored, every STATE out): drop older generations.
+    const written = new Set(summary.stored.map((o) => o.key));
+    for (const stream of catalog) {
+      if (stream.destinationSyncMode !== "overwrite") continue;
+      await deleteOlderGenerations(client, bucket, stream, prefixes.get(stream.key)!, written, logger);
+    }
+    logger.info("target-s3 write finished", { messages: summary.records, objects: summary.stored.length, states: summary.statesEmitted });
+    return 0;
+  } catch (error) {
+    if (stdoutError) throw new ConfigError(`stdout was closed by the reader (${stdoutError.message}): no further STATE can be delivered`);
+    throw error;
+  } finally {
+    client.destroy();
+  }
+}
+
+function readCatalog(path: string): CatalogStream[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new ConfigError(`the catalog file ${path} cannot be read as JSON (${error instanceof Error ? error.message : String(error)}): pass the ConfiguredAirbyteCatalog with --catalog`);
+  }
+  return parseCatalog(raw, path);
+}
+
+/**
+ * Settings for an Airbyte run: with the default key_template, each namespace gets its own folder (`{namespace}/`
+ * in front; empty namespaces leave no folder). Streams of the same name in different namespaces need a template
+ * that tells them apart.
+ */
+export function airbyteSettings(settings: Settings, catalog: readonly CatalogStream[]): Settings {
+  const defaultTemplate = configSchema().properties["key_template"]?.default;
+  const template = settings.key_template === defaultTemplate && !settings.key_template.includes("{namespace}") ? `{namespace}/${settings.key_template}` : settings.key_template;
+  const names = new Map<string, string>();
+  for (const stream of catalog) {
+    const other = names.get(stream.name);
+    if (other !== undefined && !/\{(namespace|stream_id|stream_run_id)\}/.test(template)) {
+      throw new ConfigError(
+        `streams '${other}' and '${stream.key}' have the same name in different namespaces but key_template "${template}" does not use {namespace}: add {namespace}/ to key_template so their objects stay apart`,
+      );
+    }
+    names.set(stream.name, stream.key);
+  }
+  return { ...settings, key_template: template };
+}

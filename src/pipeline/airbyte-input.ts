@@ -1,0 +1,124 @@
+import { randomUUID } from "node:crypto";
+import { InputError } from "../errors.js";
+import type { Logger } from "../log.js";
+import { parseAirbyteLine, stateEcho, streamKey, type CatalogStream } from "../protocol/airbyte.js";
+import { rawFieldText } from "../protocol/raw-record.js";
+import type { JsonSchema, SchemaMessage } from "../protocol/singer.js";
+import type { Router } from "./router.js";
+
+export interface AirbyteInputOptions {
+  /** airbyte_metadata_columns: `_airbyte_raw_id`, `_airbyte_extracted_at`, `_airbyte_generation_id`, `_airbyte_meta`. */
+  metadataColumns: boolean;
+}
+
+/** The columns airbyte_metadata_columns adds in front of each stream's own. */
+export const AIRBYTE_META_PROPERTIES: Record<string, JsonSchema> = {
+  _airbyte_raw_id: { type: "string" },
+  _airbyte_extracted_at: { type: "string", format: "date-time" },
+  _airbyte_generation_id: { type: ["integer", "null"] },
+  _airbyte_meta: { type: "object" },
+};
+
+/** The SCHEMA the router gets for a catalog stream: its json_schema (plus the metadata columns when asked). */
+export function catalogSchema(stream: CatalogStream, options: AirbyteInputOptions): SchemaMessage {
+  const properties = options.metadataColumns ? { ...AIRBYTE_META_PROPERTIES, ...stream.jsonSchema.properties } : stream.jsonSchema.properties;
+  return {
+    type: "SCHEMA",
+    stream: stream.key,
+    schema: { ...stream.jsonSchema, properties },
+    keyProperties: [],
+    bookmarkProperties: stream.cursorField.length === 1 ? [stream.cursorField[0]!] : [],
+  };
+}
+
+/**
+ * AirbyteMessage lines → router calls. The catalog's streams were declared to the router beforehand (the catalog
+ * plays the SCHEMA role). Each STATE goes to the ledger as the exact line to echo, with `destinationStats.recordCount`
+ * counted here: records of its stream since that stream's previous STATE (STREAM), or of all streams since the
+ * previous STATE (GLOBAL, LEGACY). STREAM and GLOBAL/LEGACY states in one input are refused.
+ */
+export function airbyteHandler(
+  router: Router,
+  catalog: readonly CatalogStream[],
+  logger: Logger,
+  options: AirbyteInputOptions,
+): (text: string, line: number) => Promise<void> | undefined {
+  const streams = new Map(catalog.map((s) => [s.key, s]));
+  const perStream = new Map<string, number>();
+  const skipped = new Set<string>();
+  let sinceLastState = 0;
+  let stateKind: "STREAM" | "GLOBAL" | undefined;
+  let stateKindLine = 0;
+  const otherSeen = new Set<string>();
+
+  return (text, line) => {
+    const message = parseAirbyteLine(text, line);
+    switch (message.type) {
+      case "RECORD": {
+        const key = streamKey(message.namespace, message.stream);
+        const stream = streams.get(key);
+        if (!stream) {
+          if (!skipped.has(key)) {
+            skipped.add(key);
+            logger.warn(`skipping records of stream '${key}': it is not in the configured catalog`, { line });
+          }
+          return undefined;
+        }
+        perStream.set(key, (perStream.get(key) ?? 0) + 1);
+        sinceLastState++;
+        const recordText = rawFieldText(text, "record");
+        let rawText = recordText === undefined ? undefined : rawFieldText(recordText, "data");
+        let data = message.data;
+        const extractedAt = message.emittedAt === undefined ? undefined : new Date(message.emittedAt).toISOString();
+        if (options.metadataColumns) {
+          const meta = {
+            _airbyte_raw_id: randomUUID(),
+            _airbyte_extracted_at: extractedAt ?? new Date().toISOString(),
+            _airbyte_generation_id: stream.generationId ?? null,
+            _airbyte_meta: stream.syncId === undefined ? { changes: [] } : { changes: [], sync_id: stream.syncId },
+          };
+          const collides = Object.keys(meta).some((k) => k in data);
+          rawText = rawText === undefined || collides ? undefined : spliceFront(rawText, JSON.stringify(meta));
+          data = { ...data, ...meta };
+        }
+        return router.record(key, { record: data, rawText, timeExtracted: extractedAt, version: undefined }, line, text);
+      }
+      case "STATE": {
+        const kind = message.stateType === "STREAM" ? "STREAM" : "GLOBAL";
+        if (stateKind !== undefined && stateKind !== kind) {
+          throw new InputError(
+            `a ${message.stateType} STATE follows ${stateKind === "STREAM" ? "STREAM" : "GLOBAL/LEGACY"} states (line ${stateKindLine}): the source must use per-stream or global state, not both`,
+            line,
+          );
+        }
+        stateKind ??= kind;
+        stateKindLine ||= line;
+        let count: number;
+        if (message.stream) {
+          const key = streamKey(message.stream.namespace, message.stream.name);
+          count = perStream.get(key) ?? 0;
+          perStream.set(key, 0);
+        } else {
+          count = sinceLastState;
+        }
+        sinceLastState = 0;
+        router.state(line, stateEcho(text, count));
+        return undefined;
+      }
+      case "OTHER":
+        if (message.messageType === "TRACE" || message.messageType === "LOG") {
+          if (!otherSeen.has(message.messageType)) logger.debug(`${message.messageType} messages from the source are passed over`, { line });
+          otherSeen.add(message.messageType);
+          return undefined;
+        }
+        router.unknown(message.messageType, line);
+        return undefined;
+    }
+  };
+}
+
+/** `{"a":1}` with fields `{"x":2}` in front → `{"x":2,"a":1}` (the record's own text kept byte for byte). */
+function spliceFront(objectText: string, fieldsJson: string): string {
+  const inner = objectText.slice(objectText.indexOf("{") + 1).trimStart();
+  return inner.startsWith("}") ? fieldsJson : `${fieldsJson.slice(0, -1)},${inner}`;
+}
