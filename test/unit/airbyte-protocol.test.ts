@@ -1,0 +1,145 @@
+// Airbyte protocol pieces that need no I/O: message parsing, the STATE echo text, TRACE errors, the catalog,
+// stream prefixes for overwrite, and the ledger's emit-each mode.
+import { describe, expect, it } from "vitest";
+import { ConfigError, InputError } from "../../src/errors.js";
+import { normalizeJsonSchema, parseAirbyteLine, parseCatalog, stateEcho, streamKey, traceError, type CatalogStream } from "../../src/protocol/airbyte.js";
+import { checkOverwritePrefixes, generationMetadata, streamPrefix } from "../../src/pipeline/generation-cleanup.js";
+import { StateLedger } from "../../src/pipeline/state-ledger.js";
+import { failureTypeOf } from "../../src/commands/write-airbyte.js";
+import { UploadError } from "../../src/errors.js";
+
+describe("parseAirbyteLine", () => {
+  it("parses RECORD with namespace and emitted_at", () => {
+    const m = parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","namespace":"n","data":{"a":1},"emitted_at":5}}', 1);
+    expect(m).toEqual({ type: "RECORD", stream: "s", namespace: "n", data: { a: 1 }, emittedAt: 5 });
+  });
+  it("parses STREAM, GLOBAL and LEGACY (no type) states", () => {
+    expect(parseAirbyteLine('{"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"s"},"stream_state":{}}}}', 1)).toEqual({
+      type: "STATE",
+      stateType: "STREAM",
+      stream: { name: "s", namespace: undefined },
+    });
+    expect(parseAirbyteLine('{"type":"STATE","state":{"type":"GLOBAL","global":{}}}', 1)).toMatchObject({ stateType: "GLOBAL" });
+    expect(parseAirbyteLine('{"type":"STATE","state":{"data":{"x":1}}}', 1)).toMatchObject({ stateType: "LEGACY" });
+  });
+  it("passes other types over and names the line of a broken message", () => {
+    expect(parseAirbyteLine('{"type":"TRACE","trace":{}}', 1)).toEqual({ type: "OTHER", messageType: "TRACE" });
+    expect(() => parseAirbyteLine("{nope", 7)).toThrow(/line 7/);
+    expect(() => parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","data":[1]}}', 3)).toThrow(InputError);
+    expect(() => parseAirbyteLine('{"type":"STATE","state":{"type":"STREAM","stream":{}}}', 4)).toThrow(/stream_descriptor/);
+  });
+});
+
+describe("stateEcho", () => {
+  it("adds destinationStats and keeps every other byte (big numbers included)", () => {
+    const line = '{"type":"STATE","state":{"type":"GLOBAL","global":{"shared_state":{"lsn":99999999999999999}},"sourceStats":{"recordCount":3.0}}}';
+    const out = stateEcho(line, 3);
+    expect(out).toBe('{"type":"STATE","state":{"type":"GLOBAL","global":{"shared_state":{"lsn":99999999999999999}},"sourceStats":{"recordCount":3.0},"destinationStats":{"recordCount":3}}}');
+  });
+  it("replaces a destinationStats the source sent, and handles spaces and an empty state", () => {
+    expect(stateEcho('{"type":"STATE","state":{"destinationStats":{"recordCount":9},"data":{}}}', 1)).toBe('{"type":"STATE","state":{"destinationStats":{"recordCount":1},"data":{}}}');
+    expect(stateEcho('{ "state" : { } , "type":"STATE"}', 0)).toBe('{ "state" : { "destinationStats":{"recordCount":0}} , "type":"STATE"}');
+  });
+});
+
+describe("traceError", () => {
+  it("is an AirbyteMessage TRACE of type ERROR", () => {
+    expect(JSON.parse(traceError("m", "i", "config_error", 42))).toEqual({
+      type: "TRACE",
+      trace: { type: "ERROR", emitted_at: 42, error: { message: "m", internal_message: "i", failure_type: "config_error" } },
+    });
+  });
+  it("classifies settings and permission problems as config_error, the rest as system_error", () => {
+    expect(failureTypeOf(new ConfigError("x"))).toBe("config_error");
+    expect(failureTypeOf(new UploadError("x", "b", "k", "AccessDenied"))).toBe("config_error");
+    expect(failureTypeOf(new UploadError("x", "b", "k", "InternalError"))).toBe("system_error");
+    expect(failureTypeOf(new InputError("x", 1))).toBe("system_error");
+  });
+});
+
+const entry = (name: string, extra: Record<string, unknown> = {}, namespace?: string): Record<string, unknown> => ({
+  stream: { name, ...(namespace ? { namespace } : {}), json_schema: { type: "object", properties: { id: { type: "integer" } } } },
+  destination_sync_mode: "append",
+  ...extra,
+});
+
+describe("parseCatalog", () => {
+  it("reads streams, modes and generations", () => {
+    const [s] = parseCatalog({ streams: [entry("u", { destination_sync_mode: "overwrite", generation_id: 3, minimum_generation_id: 3, sync_id: 9 }, "ns")] }, "c.json");
+    expect(s).toMatchObject({ name: "u", namespace: "ns", key: "ns.u", destinationSyncMode: "overwrite", generationId: 3, minimumGenerationId: 3, syncId: 9 });
+  });
+  it("lists every problem: duplicate stream, unsupported mode, bad generation", () => {
+    let error: unknown;
+    try {
+      parseCatalog({ streams: [entry("a"), entry("a"), entry("b", { destination_sync_mode: "append_dedup" }), entry("c", { generation_id: -1 })] }, "c.json");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/streams\[1\].*also streams\[0\]/);
+    expect(message).toMatch(/append_dedup/);
+    expect(message).toMatch(/generation_id: must be a non-negative integer/);
+  });
+  it("maps Airbyte well-known type references to plain JSON Schema", () => {
+    expect(normalizeJsonSchema({ type: "object", properties: { t: { $ref: "WellKnownTypes.json#/definitions/TimestampWithTimezone" } } })).toEqual({
+      type: "object",
+      properties: { t: { type: "string", format: "date-time" } },
+    });
+  });
+  it("keys streams by namespace and name", () => {
+    expect(streamKey(undefined, "s")).toBe("s");
+    expect(streamKey("n", "s")).toBe("n.s");
+  });
+});
+
+const stream = (name: string, namespace?: string, mode: "append" | "overwrite" = "overwrite"): CatalogStream => ({
+  name,
+  namespace,
+  key: streamKey(namespace, name),
+  jsonSchema: { properties: {} },
+  destinationSyncMode: mode,
+  generationId: 2,
+  minimumGenerationId: 2,
+  syncId: undefined,
+  cursorField: [],
+});
+
+describe("overwrite prefixes", () => {
+  const ctx = { template: "{namespace}/{stream_name}/{date_partition}/{stream_name}-{part}.{extension}", basePrefix: ["root", "raw/x"], connectionId: "c" };
+  it("is the template's leading stable folders", () => {
+    expect(streamPrefix(stream("users", "app"), ctx)).toEqual({ prefix: "root/raw/x/app/users/", identified: true });
+    expect(streamPrefix(stream("users"), ctx)).toEqual({ prefix: "root/raw/x/users/", identified: true });
+    expect(streamPrefix(stream("a b"), { ...ctx, template: "{stream_id}/{part}.{extension}" }).identified).toBe(true);
+    expect(streamPrefix(stream("users"), { ...ctx, template: "{date}/{stream_name}/{part}" })).toEqual({ prefix: "root/raw/x/", identified: false });
+  });
+  it("refuses a stream without its own folder, and folders shared or nested", () => {
+    expect(() => checkOverwritePrefixes([stream("users")], { ...ctx, template: "{stream_name}-{part}.{extension}" })).toThrow(/no folder of its own/);
+    expect(() => checkOverwritePrefixes([stream("x", "users", "append"), stream("users")], ctx)).toThrow(/share the prefix/);
+    expect(checkOverwritePrefixes([stream("users"), stream("users_log", undefined, "append")], ctx).get("users")).toBe("root/raw/x/users/");
+  });
+  it("metadata names the stream and its generation", () => {
+    expect(generationMetadata({ ...stream("é/s", "n"), syncId: 5 })).toEqual({
+      "airbyte-stream": "%C3%A9%2Fs",
+      "airbyte-namespace": "n",
+      "airbyte-generation-id": "2",
+      "airbyte-sync-id": "5",
+    });
+  });
+});
+
+describe("StateLedger emitEach", () => {
+  it("emits every releasable state in order (Singer mode emits the latest only)", () => {
+    for (const emitEach of [true, false]) {
+      const out: string[] = [];
+      const ledger = new StateLedger<string>((v) => out.push(v), { emitEach });
+      const unit = ledger.register(1);
+      ledger.state(2, "a");
+      ledger.state(3, "b");
+      expect(out).toEqual([]);
+      ledger.settle(unit);
+      expect(out).toEqual(emitEach ? ["a", "b"] : ["b"]);
+      expect(ledger.emittedCount).toBe(out.length);
+    }
+  });
+});
