@@ -8,10 +8,12 @@ import type { SinkOpener } from "./batch.js";
 import { contentTypeOf, extensionOf, isDuckFormat, type FileFormat } from "./file-writer.js";
 import type { Flusher } from "./flusher.js";
 import { DuckFileSink } from "./sinks/duck-file-sink.js";
+import { SerialQueue } from "./sinks/serial-queue.js";
 import type { PartitionSink } from "./sinks/partition-sink.js";
 import { StreamingSink } from "./sinks/streaming-sink.js";
 import type { StreamPlan } from "./stream-plan.js";
 import type { Uploader } from "./uploader.js";
+import type { DeterministicKeys } from "../s3/deterministic-key.js";
 
 export interface SinkFactoryDeps {
   settings: Settings;
@@ -26,6 +28,8 @@ export interface SinkFactoryDeps {
   /** The `{stream_name}` of a stream id; undefined → the id itself. */
   streamNameOf?: ((stream: string) => string) | undefined;
   flusher: Flusher;
+  /** deterministic_keys: names each file from what opened it instead of the run id and part (deterministic-key.ts). */
+  deterministic?: DeterministicKeys | undefined;
   db: DuckDBInstance | undefined;
   runDir: string;
   signal: AbortSignal;
@@ -44,6 +48,7 @@ export interface StreamRef {
 export class SinkFactory {
   private readonly parts = new Map<string, number>();
   private fileId = 0;
+  private readonly conversions = new SerialQueue();
   private readonly extension: string;
 
   constructor(private readonly d: SinkFactoryDeps) {
@@ -58,13 +63,13 @@ export class SinkFactory {
     };
   }
 
-  keyFor(ref: StreamRef, cursor: CursorValue, part: number): string {
+  keyFor(ref: StreamRef, cursor: CursorValue, part: number, runId = this.d.connectionRunId): string {
     const s = this.d.settings;
     const rendered = this.d.template.render({
       streamName: this.d.streamNameOf?.(ref.stream) ?? ref.stream,
       namespace: ref.namespace,
       connectionId: s.connection_id,
-      connectionRunId: this.d.connectionRunId,
+      connectionRunId: runId,
       runStart: this.d.runStart,
       timeZone: s.timezone,
       extension: this.extension,
@@ -79,7 +84,8 @@ export class SinkFactory {
     const partKey = `${ref.namespace ?? ""}\u0000${ref.stream}`;
     const part = (this.parts.get(partKey) ?? 0) + 1;
     this.parts.set(partKey, part);
-    const key = this.keyFor(ref, cursor, part);
+    const id = this.d.deterministic?.next({ stream: ref.stream, namespace: ref.namespace, schemaHash: ref.plan.schemaHash });
+    const key = id ? this.keyFor(ref, cursor, id.part, id.runId) : this.keyFor(ref, cursor, part);
     const { format, signal } = this.d;
     const uploader = this.d.uploaderFor?.(ref.stream) ?? this.d.uploader;
     const onError = (error: unknown): void => this.d.flusher.fail(error);
@@ -90,6 +96,6 @@ export class SinkFactory {
       metadata: this.d.settings.add_record_metadata,
       batchedAt,
     });
-    return new DuckFileSink({ ...common, db: this.d.db, format, readColumns, select, dir: this.d.runDir, fileId: () => ++this.fileId, stream: ref.stream });
+    return new DuckFileSink({ ...common, db: this.d.db, conversions: this.conversions, format, readColumns, select, dir: this.d.runDir, fileId: () => ++this.fileId, stream: ref.stream });
   }
 }

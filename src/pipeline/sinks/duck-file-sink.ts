@@ -7,9 +7,12 @@ import { copyOptions, type FileFormat } from "../file-writer.js";
 import { Spool } from "../spool.js";
 import type { Uploader } from "../uploader.js";
 import type { PartitionSink, SinkResult } from "./partition-sink.js";
+import type { SerialQueue } from "./serial-queue.js";
 
 export interface DuckSinkOptions {
   db: DuckDBInstance;
+  /** Conversions of the whole run, one at a time. */
+  conversions: SerialQueue;
   format: FileFormat;
   /** read_ndjson `columns={...}` and the SELECT list, from the stream's schema (projection.ts). */
   readColumns: string;
@@ -62,7 +65,7 @@ export class DuckFileSink implements PartitionSink {
     const out = join(this.o.dir, `file-${this.o.fileId()}.${this.o.format.fileType}`);
     try {
       await this.spool.close();
-      await this.convert(out);
+      await this.o.conversions.run(() => this.convert(out));
       await rm(this.spool.path, { force: true });
       const bytes = (await stat(out)).size;
       const receipt = await this.o.uploader.upload(
