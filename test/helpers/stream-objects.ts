@@ -34,7 +34,7 @@ export async function readStreamObjects(
   server: S3TestServer,
   bucket: string,
   prefix = "",
-  opts: { parquetReader?: "duckdb" | "hyparquet" } = {},
+  opts: { parquetReader?: "duckdb" | "hyparquet"; csvReader?: "duckdb" | "rfc4180" } = {},
 ): Promise<StreamObject[]> {
   const out: StreamObject[] = [];
   for (const { key } of await server.listObjects(bucket, prefix === "" ? undefined : prefix)) {
@@ -44,12 +44,58 @@ export async function readStreamObjects(
     let rows: Record<string, unknown>[];
     if (format === "jsonl") rows = parseJsonLines(body.toString("utf8"));
     else if (format === "json") rows = JSON.parse(body.toString("utf8")) as Record<string, unknown>[];
+    else if (format === "csv" && opts.csvReader === "rfc4180") rows = parseCsv(body.toString("utf8"));
     else if (format === "parquet" && opts.parquetReader === "hyparquet")
       rows = (await readParquetIndependently(body)).map((r) => toJsonSafe(r) as Record<string, unknown>);
     else rows = await readObjectRows(server, bucket, key);
     out.push({ key, stream: streamOfKey(key, prefix), rows, body });
   }
   return out;
+}
+
+/**
+ * A small RFC 4180 reader (header row, `"` quotes, `""` escapes, CRLF or LF), independent of DuckDB and without its
+ * 2 MB line limit. Like DuckDB's all_varchar read: an empty unquoted cell is null, a quoted empty cell is "".
+ */
+export function parseCsv(text: string, delimiter = ",", quote = '"'): Record<string, unknown>[] {
+  const records: Array<Array<string | null>> = [];
+  let row: Array<string | null> = [];
+  let i = 0;
+  while (i < text.length) {
+    let cell = "";
+    let quoted = false;
+    if (text[i] === quote) {
+      quoted = true;
+      i++;
+      for (;;) {
+        const q = text.indexOf(quote, i);
+        if (q === -1) throw new Error("unterminated quoted CSV cell");
+        cell += text.slice(i, q);
+        if (text[q + 1] === quote) {
+          cell += quote;
+          i = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+    } else {
+      while (i < text.length && text[i] !== delimiter && text[i] !== "\n" && text[i] !== "\r") cell += text[i++];
+    }
+    row.push(quoted || cell !== "" ? cell : null);
+    if (text[i] === delimiter) {
+      i++;
+      continue;
+    }
+    if (text[i] === "\r") i++;
+    if (text[i] === "\n" || i >= text.length) {
+      i++;
+      records.push(row);
+      row = [];
+    }
+  }
+  const [header, ...data] = records;
+  return data.map((r) => Object.fromEntries((header ?? []).map((h, k) => [h ?? "", r[k] ?? null])));
 }
 
 /** Rows per stream. */
