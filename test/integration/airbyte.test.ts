@@ -93,6 +93,15 @@ describe("spec", () => {
   });
 });
 
+describe("check", () => {
+  it("--check (the JVM connectors' spelling) prints one CONNECTION_STATUS", async () => {
+    const r = await runCli(["--check", "--config", writeConfig(s3Config(s3, bucket))]);
+    expect(r.code).toBe(0);
+    expect(r.stateLines).toHaveLength(1);
+    expect(r.stateLines[0]).toMatchObject({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } });
+  });
+});
+
 describe("write", () => {
   it("writes two streams with interleaved STREAM states, echoes each state with its own recordCount, rows read back", async () => {
     const catalog = catalogFile([{ name: "users", namespace: "app" }, { name: "orders", namespace: "app" }]);
