@@ -7,6 +7,7 @@ import { configSchema } from "../config/schema.js";
 import { parseCatalog, traceError, type CatalogStream, type FailureType } from "../protocol/airbyte.js";
 import { airbyteHandler, catalogSchema } from "../pipeline/airbyte-input.js";
 import { checkOverwritePrefixes, deleteOlderGenerations, generationMetadata } from "../pipeline/generation-cleanup.js";
+import type { Router } from "../pipeline/router.js";
 import { runSinger } from "../pipeline/target.js";
 import { parseBucket } from "../s3/bucket-uri.js";
 import { createS3Client } from "../s3/client.js";
@@ -97,8 +98,16 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
       {
         emitEachState: true,
         handlerFor: (router) => {
-          for (const stream of catalog) router.schema(catalogSchema(stream, { metadataColumns: settings.airbyte_metadata_columns }), 0, stream.namespace);
-          return airbyteHandler(router, catalog, logger, { metadataColumns: settings.airbyte_metadata_columns });
+          const handle = airbyteHandler(router, catalog, logger, { metadataColumns: settings.airbyte_metadata_columns });
+          let declared = false;
+          return (text, line) => {
+            // The catalog's schemas are declared with the first line, inside the run's error handling.
+            if (!declared) {
+              declared = true;
+              declareCatalog(router, catalog, settings.airbyte_metadata_columns);
+            }
+            return handle(text, line);
+          };
         },
         streamName: (stream) => byKey.get(stream)?.name ?? stream,
         objectMetadata: (stream) => {
@@ -120,6 +129,17 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
     throw error;
   } finally {
     client.destroy();
+  }
+}
+
+function declareCatalog(router: Router, catalog: readonly CatalogStream[], metadataColumns: boolean): void {
+  for (const stream of catalog) {
+    try {
+      router.schema(catalogSchema(stream, { metadataColumns }), 0, stream.namespace);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.replace(/^line 0: /, "") : String(error);
+      throw new ConfigError(`the catalog's json_schema for stream '${stream.key}' cannot be used (${reason}): fix the source's schema or the catalog`);
+    }
   }
 }
 

@@ -235,6 +235,18 @@ describe("failures", () => {
   });
 });
 
+describe("catalog", () => {
+  it("a json_schema the target cannot use is a TRACE config_error naming the stream", async () => {
+    const catalog = catalogFile([{ name: "clash", properties: { id: { type: "integer" }, ID: { type: "integer" } } }]);
+    const r = await write({ file_type: "csv", column_header_format: "lower" }, catalog, [rec("clash", { id: 1 })]);
+    expect(r.code).toBe(2);
+    const trace = messages(r).at(-1)!;
+    expect(trace.trace!.error.failure_type).toBe("config_error");
+    expect(trace.trace!.error.message).toMatch(/json_schema for stream 'clash'/);
+    expect(await s3.listObjects(bucket)).toEqual([]);
+  });
+});
+
 describe("overwrite", () => {
   const gen = async (key: string): Promise<string | undefined> =>
     (await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata?.["airbyte-generation-id"];
