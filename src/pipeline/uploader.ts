@@ -138,7 +138,8 @@ export class Uploader {
     const status = facts.status;
     const where = facts.operation ? ` in ${facts.operation}` : "";
     let fix = "";
-    if (facts.code === "AccessDenied" || facts.code === "AllAccessDisabled" || status === 403) {
+    const refused = ["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"].includes(facts.code);
+    if (!refused && (facts.code === "AccessDenied" || facts.code === "AllAccessDisabled" || status === 403)) {
       fix = grantHint(facts.operation ?? "PutObject", this.bucket, folderOf(key), this.region, {
         tags: this.options.Tagging !== undefined,
         acl: this.options.ACL !== undefined,
@@ -146,8 +147,8 @@ export class Uploader {
         kmsKeyId: this.options.SSEKMSKeyId,
       });
     } else if (facts.code === "NoSuchBucket") fix = "check `bucket` and `aws_region`";
-    else if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"].includes(facts.code)) {
-      fix = "check the credentials (keys, profile or role)";
+    else if (refused) {
+      fix = "the credentials were refused: check the keys, profile or role";
     } else if (isRetryableS3Error(facts)) {
       fix = `gave up after ${facts.attempts ?? 1} attempt(s): raise max_retries or try again later`;
     }

@@ -91,7 +91,9 @@ export async function runCheck(
     let detail = `failed: ${facts.code}`;
     let action: string | undefined;
     if (facts.code === "NoSuchBucket") detail += ` — bucket '${bucket}' does not exist (check bucket, aws_region and aws_endpoint)`;
-    else if (facts.code === "AccessDenied" || facts.status === 403) {
+    else if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken"].includes(facts.code)) {
+      detail += " — the credentials were refused: check aws_access_key_id and aws_secret_access_key (or the profile or role)";
+    } else if (facts.code === "AccessDenied" || facts.status === 403) {
       const hint = grantHint(op, bucket, grantPrefix, settings.aws_region, grantContext);
       action = hint.slice("grant ".length).split(" on ")[0];
       detail += ` — ${hint}`;

@@ -23,7 +23,7 @@ export function s3ErrorFacts(error: unknown): S3ErrorFacts {
   const status = e.$metadata?.httpStatusCode;
   // HEAD answers have no body: the SDK names them after the status.
   if (code === "NotFound" && e.$command === "HeadBucket") code = "NoSuchBucket";
-  if (code === "Forbidden" || (code === "UnknownError" && status === 403)) code = "AccessDenied";
+  if (code === "Forbidden" || ((code === "UnknownError" || code === "Unknown") && status === 403)) code = "AccessDenied";
   return {
     code,
     status,

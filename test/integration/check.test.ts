@@ -118,6 +118,18 @@ describe("check", () => {
     expect(line).toContain("left behind");
   });
 
+  it("keys the store does not know fail with a hint about the credentials, never showing them", async () => {
+    const config = writeConfig(s3Config(s3, bucket, { aws_access_key_id: "AKIAUNKNOWNKEY000001", aws_secret_access_key: "wrong-secret-value-1" }));
+    const result = await runCli(["check", "--config", config]);
+    expect(result.code).toBe(1);
+    // HEAD answers carry no error code: a 403 there reads as AccessDenied; the PutObject names the real cause.
+    expect(stepLines(result).find((l) => l.startsWith("check bucket:"))).toContain(`failed: AccessDenied — grant s3:ListBucket on arn:aws:s3:::${bucket}`);
+    const line = stepLines(result).find((l) => l.startsWith("check put object:"));
+    expect(line).toContain("failed: InvalidAccessKeyId — the credentials were refused");
+    expect(result.stdout + result.stderr).not.toContain("wrong-secret-value-1");
+    expect(result.stdout + result.stderr).not.toContain("AKIAUNKNOWNKEY000001");
+  });
+
   it("a configuration that does not load still prints one FAILED CONNECTION_STATUS (exit 2)", async () => {
     const config = writeConfig({ bucket, aws_access_key_id: "AKIAONLYKEY" });
     const result = await runCli(["check", "--config", config]);

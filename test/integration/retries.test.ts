@@ -142,3 +142,17 @@ describe("errors that do not pass fail fast", () => {
     expect(result.stderr).toContain("aborting its multipart upload also failed (MethodNotAllowed)");
   });
 });
+
+describe("refused credentials", () => {
+  it("an unknown access key fails naming the code and the credentials, never the secret", async () => {
+    const config = writeConfig(
+      s3Config(proxy, bucket, { file_type: "csv", aws_access_key_id: "AKIAUNKNOWNKEY000002", aws_secret_access_key: "wrong-secret-value-2" }),
+    );
+    const result = await runCli(["--config", config], { input: singer(["orders"], 3) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/failed in PutObject: InvalidAccessKeyId \(HTTP 403\).*the credentials were refused/);
+    expect(result.stderr).not.toContain("wrong-secret-value-2");
+    expect(result.stderr).not.toContain("AKIAUNKNOWNKEY000002");
+  });
+});
