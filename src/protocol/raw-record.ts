@@ -2,23 +2,11 @@
  * Finds the exact source text of a top-level field's value in a JSON object line, so the record can be written
  * "as sent" (JSON.parse would round 99999999999999999 and re-serialising costs time). The line is known to be
  * valid JSON (JSON.parse accepted it) which keeps this scanner small. The last occurrence wins, as in JSON.parse.
+ * It runs once per record: strings are skipped with indexOf, keys are compared in place (no slice per key).
  */
 export function rawFieldText(line: string, field: string): string | undefined {
-  let i = skipWs(line, 0);
-  if (line.charCodeAt(i) !== 0x7b /* { */) return undefined;
-  i = skipWs(line, i + 1);
-  let found: string | undefined;
-  while (i < line.length && line.charCodeAt(i) !== 0x7d /* } */) {
-    const keyEnd = skipString(line, i);
-    const key = line.slice(i + 1, keyEnd - 1);
-    i = skipWs(line, keyEnd);
-    i = skipWs(line, i + 1); // the colon
-    const valueEnd = skipValue(line, i);
-    if (key === field || (key.includes("\\") && JSON.parse(`"${key}"`) === field)) found = line.slice(i, valueEnd);
-    i = skipWs(line, valueEnd);
-    if (line.charCodeAt(i) === 0x2c /* , */) i = skipWs(line, i + 1);
-  }
-  return found;
+  const range = rawFieldRange(line, field);
+  return range === undefined ? undefined : line.slice(range.start, range.end);
 }
 
 /**
@@ -29,18 +17,28 @@ export function rawFieldRange(line: string, field: string): { start: number; end
   let i = skipWs(line, 0);
   if (line.charCodeAt(i) !== 0x7b /* { */) return undefined;
   i = skipWs(line, i + 1);
-  let found: { start: number; end: number } | undefined;
+  let start = -1;
+  let end = -1;
   while (i < line.length && line.charCodeAt(i) !== 0x7d /* } */) {
     const keyEnd = skipString(line, i);
-    const key = line.slice(i + 1, keyEnd - 1);
+    const matches = keyEquals(line, i + 1, keyEnd - 1, field);
     i = skipWs(line, keyEnd);
     i = skipWs(line, i + 1); // the colon
     const valueEnd = skipValue(line, i);
-    if (key === field || (key.includes("\\") && JSON.parse(`"${key}"`) === field)) found = { start: i, end: valueEnd };
+    if (matches) {
+      start = i;
+      end = valueEnd;
+    }
     i = skipWs(line, valueEnd);
     if (line.charCodeAt(i) === 0x2c /* , */) i = skipWs(line, i + 1);
   }
-  return found;
+  return start === -1 ? undefined : { start, end };
+}
+
+function keyEquals(line: string, from: number, to: number, field: string): boolean {
+  if (to - from === field.length && line.startsWith(field, from)) return true;
+  // A key spelled with escapes ("rec\u006frd") is rare: decode only then.
+  return line.indexOf("\\", from) !== -1 && line.indexOf("\\", from) < to && JSON.parse(line.slice(from - 1, to + 1)) === field;
 }
 
 function skipWs(s: string, i: number): number {
@@ -58,8 +56,9 @@ function skipString(s: string, i: number): number {
   for (;;) {
     const q = s.indexOf('"', j);
     if (q === -1) return s.length;
-    let backslashes = 0;
-    for (let k = q - 1; s.charCodeAt(k) === 0x5c; k--) backslashes++;
+    if (s.charCodeAt(q - 1) !== 0x5c) return q + 1;
+    let backslashes = 1;
+    for (let k = q - 2; s.charCodeAt(k) === 0x5c; k--) backslashes++;
     if (backslashes % 2 === 0) return q + 1;
     j = q + 1;
   }
@@ -68,28 +67,42 @@ function skipString(s: string, i: number): number {
 function skipValue(s: string, i: number): number {
   const c = s.charCodeAt(i);
   if (c === 0x22) return skipString(s, i);
-  if (c === 0x7b || c === 0x5b) {
-    let depth = 0;
-    let j = i;
-    while (j < s.length) {
-      const d = s.charCodeAt(j);
-      if (d === 0x22) {
-        j = skipString(s, j);
-        continue;
-      }
-      if (d === 0x7b || d === 0x5b) depth++;
-      else if (d === 0x7d || d === 0x5d) {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-      j++;
-    }
-    return j;
-  }
+  if (c === 0x7b || c === 0x5b) return skipNested(s, i);
   let j = i;
   while (j < s.length) {
     const d = s.charCodeAt(j);
     if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x09 || d === 0x0a || d === 0x0d) break;
+    j++;
+  }
+  return j;
+}
+
+/** Character classes for skipNested: 1 quote, 2 opening bracket, 3 closing bracket, 0 anything else. */
+const CLASS = new Uint8Array(128);
+CLASS[0x22] = 1;
+CLASS[0x7b] = 2;
+CLASS[0x5b] = 2;
+CLASS[0x7d] = 3;
+CLASS[0x5d] = 3;
+
+/** An object or array: only quotes and brackets matter; strings are jumped over with indexOf. */
+function skipNested(s: string, i: number): number {
+  let depth = 0;
+  let j = i;
+  const n = s.length;
+  while (j < n) {
+    const d = s.charCodeAt(j);
+    const kind = d < 128 ? (CLASS[d] as number) : 0;
+    if (kind === 0) {
+      j++;
+      continue;
+    }
+    if (kind === 1) {
+      j = skipString(s, j);
+      continue;
+    }
+    if (kind === 2) depth++;
+    else if (--depth === 0) return j + 1;
     j++;
   }
   return j;
