@@ -111,17 +111,26 @@ function structType(tree: ReadTree): string {
  * text as a JSON string (shape-record.ts exactTextRewriter; DuckDB's JSON reader would round long decimals).
  */
 function readType(node: TypeNode): string {
-  return node.kind === "json" ? "VARCHAR" : duckType(node);
+  return node.kind === "json" || node.kind === "date-time" ? "VARCHAR" : duckType(node);
+}
+
+/**
+ * A date-time column's text → TIMESTAMPTZ. RFC 3339 allows a lower-case `t`/`z` and the validator accepts HH:MM
+ * without seconds; DuckDB's timestamp parser takes neither (the whole file failed after validation had passed).
+ */
+function timestampFrom(text: string): string {
+  return `CAST(regexp_replace(upper(${text}), '^(\\d{4}-\\d{2}-\\d{2}[T ]\\d{2}:\\d{2})([Z+-].*)?$', '\\1:00\\2') AS TIMESTAMPTZ)`;
 }
 
 function valueExpr(path: string[], node: TypeNode, viaJson: boolean): string {
   if (!viaJson) {
     const ref = ["record", ...path].map(quoteIdent).join(".");
-    return node.kind === "json" ? `CAST(${ref} AS JSON)` : ref;
+    return node.kind === "json" ? `CAST(${ref} AS JSON)` : node.kind === "date-time" ? timestampFrom(ref) : ref;
   }
   const jsonPath = quoteLiteral("$" + path.map((p) => `.${JSON.stringify(p)}`).join(""));
   if (node.kind === "json") return `json_extract(record, ${jsonPath})`;
   if (node.kind === "string") return `json_extract_string(record, ${jsonPath})`;
+  if (node.kind === "date-time") return timestampFrom(`json_extract_string(record, ${jsonPath})`);
   return `CAST(json_extract${node.kind === "struct" || node.kind === "list" || node.kind === "integer" || node.kind === "number" || node.kind === "decimal" || node.kind === "boolean" ? "" : "_string"}(record, ${jsonPath}) AS ${duckType(node)})`;
 }
 

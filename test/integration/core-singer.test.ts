@@ -539,6 +539,20 @@ describe("messages", () => {
     expect(result.stderr).toMatch(/BATCH/);
   });
 
+  it("date-times the validator accepts are written (lower-case t/z, no seconds) in csv and parquet", async () => {
+    const schema = { type: "object", properties: { at: { type: "string", format: "date-time" } } };
+    const input = [schemaLine("s", schema, []), recordLine("s", { at: "2024-01-02t03:04:05z" }), recordLine("s", { at: "2024-01-02T03:04+01:00" })].join("\n");
+    for (const extra of [{ file_type: "csv" }, { file_type: "parquet" }]) {
+      const b = await s3.createBucket();
+      const result = await run(extra, input, b);
+      expect(result.code, hint(result)).toBe(0);
+      const [object] = await readStreamObjects(s3, b, "", { parquetReader: "hyparquet" });
+      expect(object!.rows.map((r) => r["at"])).toEqual(
+        extra.file_type === "csv" ? ["2024-01-02T03:04:05.000000Z", "2024-01-02T02:04:00.000000Z"] : ["2024-01-02T03:04:05.000Z", "2024-01-02T02:04:00.000Z"],
+      );
+    }
+  });
+
   it("jsonl objects hold the records only (no envelope)", async () => {
     const result = await run({ file_type: "jsonl" }, [schemaLine("s"), recordLine("s", { id: 1, v: "x" })].join("\n"));
     expect(result.code, hint(result)).toBe(0);
