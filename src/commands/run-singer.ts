@@ -1,6 +1,6 @@
 import { createReadStream } from "node:fs";
 import { randomUUID } from "node:crypto";
-import { ConfigError } from "../errors.js";
+import { ConfigError, InterruptedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
 import { runSinger } from "../pipeline/target.js";
@@ -10,11 +10,18 @@ import { resolveCredentials } from "../s3/credentials.js";
 /** `target-s3 --config F [--input F]`: the Singer run with signal handling and stdout care. */
 export async function runSingerCommand(settings: Settings, inputPath: string | undefined, logger: Logger): Promise<number> {
   const controller = new AbortController();
+  let settled = false;
   const input = inputPath ? createReadStream(inputPath) : process.stdin;
   const onSignal = (signal: "SIGTERM" | "SIGINT") => (): void => {
     logger.warn(`${signal} received: stopping, aborting in-flight uploads`);
     controller.abort(signal);
     input.destroy();
+    // A hung request (a store that stopped answering) keeps its socket and so the process alive after the run has
+    // given up on it: exit anyway once the shutdown bound (plus a second to log the error) has passed.
+    setTimeout(() => {
+      if (!settled) logger.error(new InterruptedError(signal).message);
+      process.exit(signal === "SIGINT" ? 130 : 143);
+    }, settings.shutdown_timeout_seconds * 1000 + 1000).unref();
   };
   process.once("SIGTERM", onSignal("SIGTERM"));
   process.once("SIGINT", onSignal("SIGINT"));
@@ -43,6 +50,7 @@ export async function runSingerCommand(settings: Settings, inputPath: string | u
     if (stdoutError) throw new ConfigError(`stdout was closed by the reader (${stdoutError.message}): no further STATE can be delivered`);
     throw error;
   } finally {
+    settled = true;
     client.destroy();
     credentials.close();
   }

@@ -22,7 +22,9 @@ export async function readLines(input: Readable, maxLineBytes: number, onLine: L
     lineNumber++;
     if (end > start && buf[end - 1] === CR) end--;
     if (end - start > maxLineBytes) throw tooLong(lineNumber, maxLineBytes);
-    const text = decode(buf, start, end, lineNumber);
+    let text = decode(buf, start, end, lineNumber);
+    // A UTF-8 byte order mark at the very start (Windows tools write one) is not part of the first message.
+    if (lineNumber === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (isBlank(text)) return;
     const pending = onLine(text, lineNumber);
     if (pending) await pending;

@@ -20,6 +20,7 @@ import { singerHandler } from "./singer-input.js";
 import { createRunDir, removeRunDir } from "./run-dir.js";
 import { StateLedger } from "./state-ledger.js";
 import { Uploader, type ObjectOptions } from "./uploader.js";
+import { DeterministicKeys, deterministicTemplate } from "../s3/deterministic-key.js";
 
 export interface RunIO {
   input: Readable;
@@ -93,7 +94,8 @@ export interface ProtocolOptions {
 /** The Singer run: reads messages until end of input, stores every record, emits committed STATEs. */
 export async function runSinger(ctx: RunContext, io: RunIO, protocol: ProtocolOptions = {}): Promise<RunSummary> {
   const { settings, logger } = ctx;
-  const template = parseTemplate(settings.key_template, settings.date_partition_format);
+  const template = settings.deterministic_keys ? deterministicTemplate(settings) : parseTemplate(settings.key_template, settings.date_partition_format);
+  const deterministic = settings.deterministic_keys ? new DeterministicKeys() : undefined;
   const format = fileFormatOf(settings);
   const { bucket, prefix } = parseBucket(settings.bucket);
   const runDir = await createRunDir(settings.temp_dir);
@@ -113,7 +115,9 @@ export async function runSinger(ctx: RunContext, io: RunIO, protocol: ProtocolOp
     bucketPrefix: prefix,
     connectionRunId: ctx.connectionRunId,
     runStart: ctx.runStart,
-    uploader: new Uploader(ctx.client, bucket, objectOptionsOf(settings), settings.multipart_part_size, settings.upload_concurrency),
+    // deterministic_keys: If-None-Match: * where the store supports it (a 412 is checked as "already written").
+    uploader: new Uploader(ctx.client, bucket, { ...objectOptionsOf(settings), ...(deterministic ? { IfNoneMatch: "*" } : {}) }, settings.multipart_part_size, settings.upload_concurrency),
+    deterministic,
     uploaderFor: protocol.objectMetadata ? perStreamUploader(ctx, bucket, protocol.objectMetadata) : undefined,
     streamNameOf: protocol.streamName,
     flusher,
@@ -163,6 +167,12 @@ export async function runSinger(ctx: RunContext, io: RunIO, protocol: ProtocolOp
     logger,
     openSink: (ref) => sinks.opener(ref),
     quarantine: (stream, line, reason, text) => quarantine.add(stream, line, reason, text),
+    beforeState: deterministic
+      ? () => {
+          router.flushAll();
+          deterministic.newSegment();
+        }
+      : undefined,
   });
 
   const ageTimer = setInterval(() => {
@@ -182,6 +192,7 @@ export async function runSinger(ctx: RunContext, io: RunIO, protocol: ProtocolOp
       if (flusher.failure !== undefined) throw flusher.failure;
       if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));
       records++;
+      if (deterministic) deterministic.line = text;
       return handle(text, line);
     });
     metrics.addStage("parse", since(t0));

@@ -7,11 +7,12 @@ import { AbortMultipartUploadCommand, type S3Client, type PutObjectCommandInput 
 import { Upload } from "@aws-sdk/lib-storage";
 import { UploadError } from "../errors.js";
 import { folderOf, grantHint, isRetryableS3Error, s3ErrorFacts } from "../s3/iam.js";
+import { confirmUpload, ExpectedEtag } from "../s3/confirm-upload.js";
 
 /** Object options applied to every upload (SSE, storage class, ACL, tags, metadata). */
 export type ObjectOptions = Pick<
   PutObjectCommandInput,
-  "ServerSideEncryption" | "SSEKMSKeyId" | "StorageClass" | "ACL" | "Tagging" | "Metadata"
+  "ServerSideEncryption" | "SSEKMSKeyId" | "StorageClass" | "ACL" | "Tagging" | "Metadata" | "IfNoneMatch"
 >;
 
 export interface UploadRequest {
@@ -80,12 +81,20 @@ export class Uploader {
     let bytes = 0;
     const input = new PassThrough({ highWaterMark: 1 << 20 });
     const counter = new PassThrough();
-    counter.on("data", (chunk: Buffer) => (bytes += chunk.length));
+    // The ETag S3 will give these bytes: lets a failed upload whose object exists anyway be confirmed (confirm-upload.ts).
+    const expected = new ExpectedEtag(partSize);
+    counter.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      expected.update(chunk);
+    });
+    let sourceDone = false;
     const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [input];
     if (request.jsonArray) stages.push(jsonArrayFraming());
     if (request.gzip) stages.push(createGzip({ level: 6 }));
     stages.push(counter);
-    const source = pipeline(stages as unknown as [Readable, ...NodeJS.WritableStream[]]);
+    const source = pipeline(stages as unknown as [Readable, ...NodeJS.WritableStream[]]).then(() => {
+      sourceDone = true;
+    });
 
     const upload = new Upload({
       client: this.client,
@@ -103,6 +112,10 @@ export class Uploader {
     const done = Promise.all([upload.done(), source]).then(
       ([result]) => ({ key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes }),
       async (error: unknown) => {
+        if (sourceDone && !request.signal.aborted) {
+          const confirmed = await this.confirmStored(request.key, error, { bytes, etags: expected.etags() });
+          if (confirmed) return confirmed;
+        }
         input.destroy();
         counter.destroy();
         void upload.abort().catch(() => undefined);
@@ -113,6 +126,26 @@ export class Uploader {
     void done.finally(() => request.signal.removeEventListener("abort", onAbort)).catch(() => undefined);
     return { input, done };
   }
+
+  /**
+   * The whole body was sent but the upload failed: a CompleteMultipartUpload whose answer was lost and whose retry
+   * found the upload gone (NoSuchUpload on AWS, an error on other stores), or a 412 under If-None-Match: * (an
+   * earlier run wrote this deterministic key). HeadObject decides: the same size and ETag mean the object holds
+   * exactly these bytes, so it counts as stored; anything else keeps the original error.
+   */
+  private async confirmStored(key: string, error: unknown, expected: { bytes: number; etags: string[] }): Promise<UploadReceipt | undefined> {
+    const facts = s3ErrorFacts(error);
+    const precondition = facts.code === "PreconditionFailed" || facts.status === 412;
+    const kms = this.options.ServerSideEncryption === "aws:kms";
+    const check = await confirmUpload(this.client, this.bucket, key, expected, { etagIsMd5: !kms, sizeIsEnough: false });
+    if (!check.stored) return undefined;
+    if (precondition) this.onConfirmed?.(key, "already written (If-None-Match: * answered 412 and the object there is identical)");
+    else this.onConfirmed?.(key, `stored although the upload reported ${facts.code} (HeadObject found the object with the expected size and ETag)`);
+    return { key, etag: check.etag, bytes: expected.bytes };
+  }
+
+  /** Told when a failed-looking upload turned out stored (logged by the caller). */
+  onConfirmed: ((key: string, how: string) => void) | undefined;
 
   /**
    * Aborts the multipart upload lib-storage started, once its part uploaders have stopped, so no parts are left
