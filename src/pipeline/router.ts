@@ -114,8 +114,8 @@ export class Router {
     if (existing && existing.plan.schemaHash === hash) return;
     const resumed = existing?.parked?.get(hash);
     if (existing && resumed) {
+      existing.parked?.delete(hash); // before parking the current one, so the bound never closes the resumed file
       this.park(existing);
-      existing.parked?.delete(hash);
       existing.plan = resumed.plan;
       existing.batch = resumed.batch;
       this.deps.logger.info("schema changed back to an earlier version: its open file continues", { stream: message.stream, line });
