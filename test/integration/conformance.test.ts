@@ -256,6 +256,9 @@ describe.skipIf(!present)(present ? "conformance" : `conformance (skipped: ${CON
       }
     });
 
+    // CSV and NUL: DuckDB's COPY writes U+0000 as a raw 0x00 byte inside the cell (unquoted when nothing else needs
+    // quoting) and DuckDB's read_csv reads it back unchanged; readers that refuse NUL bytes (Python's csv module
+    // before 3.11) cannot read such a cell. Nested values are JSON text, where NUL is the escape \u0000.
     it(`csv+gzip: ${ENCODED} strings read back byte for byte, NUL included (nested values as JSON text)`, { timeout: 180_000 }, async () => {
       const { result, bucket } = await runFile(ENCODED, "csv+gzip");
       expect(result.code, hint(result)).toBe(0);
