@@ -32,13 +32,35 @@ function validClock(text: string): boolean {
   const h = digits(text, 0, 2);
   const mi = digits(text, 3, 2);
   const s = text.length >= 8 && text.charCodeAt(5) === 58 ? digits(text, 6, 2) : 0;
-  return h < 24 && mi < 60 && s < 61;
+  // No leap second (:60): DuckDB and Parquet timestamps cannot hold one, so it is refused here with its line.
+  return h < 24 && mi < 60 && s < 60;
+}
+
+/** Integers become INT64 columns: a value beyond 64 bits is refused with its line, not at conversion time. */
+const INT64 = "x-target-s3-int64";
+const SUBSCHEMA_LISTS = ["anyOf", "oneOf", "allOf", "prefixItems"];
+const SUBSCHEMA_MAPS = ["properties", "patternProperties", "definitions", "$defs"];
+
+function markIntegers(node: unknown): unknown {
+  if (typeof node !== "object" || node === null || Array.isArray(node)) return node;
+  const s = node as Record<string, unknown>;
+  const type = s["type"];
+  if (type === "integer" || (Array.isArray(type) && type.includes("integer"))) s[INT64] = true;
+  for (const key of SUBSCHEMA_LISTS) if (Array.isArray(s[key])) (s[key] as unknown[]).forEach(markIntegers);
+  for (const key of SUBSCHEMA_MAPS) if (typeof s[key] === "object" && s[key] !== null) Object.values(s[key] as object).forEach(markIntegers);
+  for (const key of ["items", "additionalProperties", "not"]) {
+    const sub = s[key];
+    if (Array.isArray(sub)) sub.forEach(markIntegers);
+    else markIntegers(sub);
+  }
+  return s;
 }
 
 let shared: Ajv | undefined;
 function ajv(): Ajv {
   if (shared) return shared;
   shared = new Ajv({ strict: false, allErrors: false, validateSchema: false, logger: false, validateFormats: true });
+  shared.addKeyword({ keyword: INT64, type: "number", errors: false, validate: (_: unknown, data: number) => data >= -9223372036854775808 && data <= 9223372036854775807 });
   shared.addFormat("date-time", { type: "string", validate: (s: string) => DATE_TIME.test(s) && validDate(s) && validClock(s.slice(11)) });
   shared.addFormat("date", { type: "string", validate: (s: string) => DATE.test(s) && validDate(s) });
   shared.addFormat("time", { type: "string", validate: (s: string) => TIME.test(s) && validClock(s) });
@@ -49,7 +71,7 @@ export type RecordCheck = (record: Record<string, unknown>) => string | undefine
 
 /** Returns a function giving `undefined` for a valid record, else one sentence naming the field and the rule. */
 export function compileValidator(schema: JsonSchema): RecordCheck {
-  const copy: JsonSchema = { ...schema };
+  const copy = markIntegers(structuredClone(schema)) as JsonSchema;
   delete copy["$schema"];
   delete copy["$id"];
   let validate: ValidateFunction;
@@ -65,6 +87,9 @@ export function compileValidator(schema: JsonSchema): RecordCheck {
 function describeError(error: ErrorObject | undefined): string {
   if (!error) return "the record does not match its schema";
   const field = error.instancePath ? error.instancePath.slice(1).replace(/\//g, ".") : "";
+  if (error.keyword === INT64) {
+    return `property '${field}' is an integer beyond the 64-bit range that INT64 columns hold; declare it as "number" or "string" in the schema`;
+  }
   if (error.keyword === "required") {
     const where = field ? ` in '${field}'` : "";
     return `required property '${String(error.params["missingProperty"])}'${where} is missing (schema rule 'required' at ${error.schemaPath})`;
