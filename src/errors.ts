@@ -69,6 +69,11 @@ export class CredentialsError extends TargetError {
   readonly exitCode = 1;
 }
 
+/** stdout was closed by its reader (EPIPE): committed STATE can no longer be delivered. Exit 1. */
+export class OutputClosedError extends TargetError {
+  readonly exitCode = 1;
+}
+
 /** The run was stopped by a signal. Exit 128 + signal number. */
 export class InterruptedError extends TargetError {
   constructor(

@@ -1,5 +1,4 @@
-import { createReadStream, readFileSync } from "node:fs";
-import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { ConfigError, CredentialsError, TargetError, UploadError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
@@ -10,8 +9,7 @@ import { checkOverwritePrefixes, deleteOlderGenerations, generationMetadata } fr
 import type { Router } from "../pipeline/router.js";
 import { runSinger } from "../pipeline/target.js";
 import { parseBucket } from "../s3/bucket-uri.js";
-import { createS3Client } from "../s3/client.js";
-import { baseCredentials } from "../s3/credentials.js";
+import { withRunEnvironment } from "./run-environment.js";
 
 export interface WriteAirbyteArgs {
   /** Loads the settings (inside, so that a configuration error also goes out as a TRACE). */
@@ -65,36 +63,11 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
   const prefixes = checkOverwritePrefixes(catalog, { template: settings.key_template, basePrefix: [prefix, settings.object_key_path], connectionId: settings.connection_id });
   const byKey = new Map(catalog.map((s) => [s.key, s]));
 
-  const controller = new AbortController();
-  const input = args.inputPath ? createReadStream(args.inputPath) : process.stdin;
-  const onSignal = (signal: "SIGTERM" | "SIGINT") => (): void => {
-    logger.warn(`${signal} received: stopping, aborting in-flight uploads`);
-    controller.abort(signal);
-    input.destroy();
-  };
-  process.once("SIGTERM", onSignal("SIGTERM"));
-  process.once("SIGINT", onSignal("SIGINT"));
-  let stdoutError: Error | undefined;
-  process.stdout.on("error", (error) => {
-    stdoutError ??= error;
-    controller.abort("SIGTERM");
-    input.destroy();
-  });
-
-  const runStart = new Date();
-  const connectionRunId = settings.connection_run_id ?? randomUUID();
-  const client = createS3Client({
-    region: settings.aws_region,
-    endpoint: settings.aws_endpoint,
-    forcePathStyle: settings.force_path_style,
-    credentials: baseCredentials(settings),
-    maxRetries: settings.max_retries,
-  });
-  logger.info("target-s3 write (Airbyte) starting", { file_type: settings.file_type, bucket: settings.bucket, streams: catalog.length, connection_run_id: connectionRunId });
-  try {
+  return withRunEnvironment(settings, args.inputPath, logger, async ({ input, signal, client, connectionRunId, runStart, emit }) => {
+    logger.info("target-s3 write (Airbyte) starting", { file_type: settings.file_type, bucket: settings.bucket, streams: catalog.length, connection_run_id: connectionRunId });
     const summary = await runSinger(
       { settings, client, logger, connectionRunId, runStart },
-      { input, signal: controller.signal, emitState: (line) => void process.stdout.write(line + "\n") },
+      { input, signal, emitState: emit },
       {
         emitEachState: true,
         handlerFor: (router) => {
@@ -124,12 +97,7 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
     }
     logger.info("target-s3 write finished", { messages: summary.records, objects: summary.stored.length, states: summary.statesEmitted });
     return 0;
-  } catch (error) {
-    if (stdoutError) throw new ConfigError(`stdout was closed by the reader (${stdoutError.message}): no further STATE can be delivered`);
-    throw error;
-  } finally {
-    client.destroy();
-  }
+  });
 }
 
 function declareCatalog(router: Router, catalog: readonly CatalogStream[], metadataColumns: boolean): void {
