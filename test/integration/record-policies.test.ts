@@ -290,3 +290,53 @@ describe("schema evolution", () => {
     expect(await keys()).toHaveLength(5);
   });
 });
+
+describe("Quarantine and the STATE ledger (in process)", () => {
+  it("a STATE after a quarantined record is released only when the quarantine object is stored", async () => {
+    const { Quarantine } = await import("../../src/pipeline/quarantine.js");
+    const { StateLedger } = await import("../../src/pipeline/state-ledger.js");
+    const { Logger } = await import("../../src/log.js");
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = mkdtempSync(join(tmpdir(), "target-s3-quarantine-"));
+    const emitted: string[] = [];
+    const ledger = new StateLedger<string>((v) => emitted.push(v));
+    let finish: (() => void) | undefined;
+    const bodies: string[] = [];
+    const q = new Quarantine({
+      // A local stand-in for S3 that answers when the test says so (the CLI tests above use the real server).
+      uploader: {
+        upload: (req) => {
+          bodies.push(readFileSync(req.localPath, "utf8"));
+          return new Promise((resolve) => (finish = () => resolve({ key: req.key, etag: '"x"', bytes: 1 })));
+        },
+      },
+      ledger,
+      logger: new Logger("error", "text", () => undefined),
+      runDir: dir,
+      keyFor: (stream, part) => `_rejected/${stream}/${part}.jsonl`,
+      signal: new AbortController().signal,
+      maxRows: 1000,
+      maxChars: 1 << 20,
+      maxAgeMs: 60_000,
+    });
+    try {
+      ledger.state(1, "s1");
+      expect(emitted).toEqual(["s1"]);
+      q.add("users", 2, "bad", `{"raw":1}`);
+      ledger.state(3, "s3");
+      expect(emitted).toEqual(["s1"]);
+      q.flushAll();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(emitted).toEqual(["s1"]);
+      finish?.();
+      await q.drain();
+      expect(emitted).toEqual(["s1", "s3"]);
+      expect(JSON.parse(bodies[0]!)).toMatchObject({ stream: "users", line: 2, reason: "bad", raw_line: `{"raw":1}` });
+      expect(q.storedKeys).toEqual(["_rejected/users/1.jsonl"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
