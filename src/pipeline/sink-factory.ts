@@ -30,7 +30,8 @@ export interface SinkFactoryDeps {
   flusher: Flusher;
   /** deterministic_keys: names each file from what opened it instead of the run id and part (deterministic-key.ts). */
   deterministic?: DeterministicKeys | undefined;
-  db: DuckDBInstance | undefined;
+  /** Opens a DuckDB instance for one conversion (CSV/Parquet); undefined for JSON formats. */
+  openDb: (() => Promise<DuckDBInstance>) | undefined;
   runDir: string;
   signal: AbortSignal;
 }
@@ -90,12 +91,12 @@ export class SinkFactory {
     const uploader = this.d.uploaderFor?.(ref.stream) ?? this.d.uploader;
     const onError = (error: unknown): void => this.d.flusher.fail(error);
     const common = { uploader, key, contentType: contentTypeOf(format), gzip: format.compression === "gzip", signal, onError };
-    if (!isDuckFormat(format) || !this.d.db) return new StreamingSink({ ...common, jsonArray: format.fileType === "json" });
+    if (!isDuckFormat(format) || !this.d.openDb) return new StreamingSink({ ...common, jsonArray: format.fileType === "json" });
     const { readColumns, select } = projectionSql(ref.plan.columns, {
       format: format.fileType === "parquet" ? "parquet" : "csv",
       metadata: this.d.settings.add_record_metadata,
       batchedAt,
     });
-    return new DuckFileSink({ ...common, db: this.d.db, conversions: this.conversions, format, readColumns, select, dir: this.d.runDir, fileId: () => ++this.fileId, stream: ref.stream });
+    return new DuckFileSink({ ...common, openDb: this.d.openDb, conversions: this.conversions, format, readColumns, select, dir: this.d.runDir, fileId: () => ++this.fileId, stream: ref.stream });
   }
 }

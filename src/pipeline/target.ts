@@ -101,7 +101,6 @@ export async function runSinger(ctx: RunContext, io: RunIO, protocol: ProtocolOp
   const runDir = await createRunDir(settings.temp_dir);
   if (runDir.removed.length > 0) logger.info("removed leftovers of crashed runs", { folders: runDir.removed });
 
-  const duck = isDuckFormat(format) ? await openDuckDb(settings, runDir.path) : undefined;
   const metrics = new Metrics(logger);
   const ledger = new StateLedger<string>((value) => io.emitState(value), { emitEach: protocol.emitEachState ?? false });
   const uploads = new AbortController();
@@ -121,7 +120,7 @@ export async function runSinger(ctx: RunContext, io: RunIO, protocol: ProtocolOp
     uploaderFor: protocol.objectMetadata ? perStreamUploader(ctx, bucket, protocol.objectMetadata) : undefined,
     streamNameOf: protocol.streamName,
     flusher,
-    db: duck,
+    openDb: isDuckFormat(format) ? () => openDuckDb(settings, runDir.path) : undefined,
     runDir: runDir.path,
     signal: uploads.signal,
   });
@@ -236,7 +235,6 @@ export async function runSinger(ctx: RunContext, io: RunIO, protocol: ProtocolOp
     clearInterval(ageTimer);
     if (metricsTimer) clearInterval(metricsTimer);
     io.signal.removeEventListener("abort", onAbort);
-    duck?.closeSync();
     await removeRunDir(runDir.path);
   }
 }
@@ -258,8 +256,11 @@ function perStreamUploader(ctx: RunContext, bucket: string, metadataOf: (stream:
 
 async function openDuckDb(settings: Settings, runDir: string): Promise<DuckDBInstance> {
   // Everything explicit: nothing is downloaded or installed at run time; spills stay in the run folder.
+  // One instance per conversion (closing it is what hands its memory back to the OS). One DuckDB thread: conversions run one at a time on the second core while the main thread parses; measured
+  // here, one thread converts as fast as two under that load and holds ~60 MB less memory.
   return DuckDBInstance.create(":memory:", {
     memory_limit: settings.memory_limit,
+    threads: "1",
     temp_directory: `${runDir}/duckdb`,
     extension_directory: `${runDir}/duckdb/extensions`,
     autoinstall_known_extensions: "false",

@@ -10,7 +10,8 @@ import type { PartitionSink, SinkResult } from "./partition-sink.js";
 import type { SerialQueue } from "./serial-queue.js";
 
 export interface DuckSinkOptions {
-  db: DuckDBInstance;
+  /** A fresh instance per conversion: closing it returns DuckDB's memory, so RSS stays flat between files. */
+  openDb: () => Promise<DuckDBInstance>;
   /** Conversions of the whole run, one at a time. */
   conversions: SerialQueue;
   format: FileFormat;
@@ -87,7 +88,8 @@ export class DuckFileSink implements PartitionSink {
     // DuckDB allocates this per reader thread: enough for the longest line (UTF-8 ≤ 3 bytes per code unit).
     const bufferBytes = Math.max(2 << 20, this.spool.longestLine * 3 + 1024);
     const source = `read_ndjson(${quoteLiteral(this.spool.path)}, columns=${this.o.readColumns}, maximum_object_size=${bufferBytes}, ignore_errors=false)`;
-    const connection = await this.o.db.connect();
+    const db = await this.o.openDb();
+    const connection = await db.connect();
     try {
       // Date-times without an offset are UTC, and CSV date-times are printed in UTC.
       await connection.run("SET TimeZone = 'UTC'");
@@ -101,6 +103,7 @@ export class DuckFileSink implements PartitionSink {
       );
     } finally {
       connection.closeSync();
+      db.closeSync();
     }
   }
 }
