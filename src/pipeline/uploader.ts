@@ -50,7 +50,6 @@ interface UploadInternals {
   concurrentUploaders?: Array<Promise<unknown>>;
 }
 
-
 /** Streams a local file (gzipped in Node when asked) into one S3 object; multipart for large files. */
 export class Uploader {
   constructor(
