@@ -7,7 +7,7 @@ import { parseCatalog, traceError, type CatalogStream, type FailureType } from "
 import { airbyteHandler, catalogSchema } from "../pipeline/airbyte-input.js";
 import { checkOverwritePrefixes, deleteOlderGenerations, generationMetadata } from "../pipeline/generation-cleanup.js";
 import type { Router } from "../pipeline/router.js";
-import { runSinger } from "../pipeline/target.js";
+import { runTarget } from "../pipeline/target.js";
 import { parseBucket } from "../s3/bucket-uri.js";
 import { withRunEnvironment } from "./run-environment.js";
 
@@ -65,7 +65,7 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
 
   return withRunEnvironment(settings, args.inputPath, logger, async ({ input, signal, client, connectionRunId, runStart, emit }) => {
     logger.info("target-s3 write (Airbyte) starting", { file_type: settings.file_type, bucket: settings.bucket, streams: catalog.length, connection_run_id: connectionRunId });
-    const summary = await runSinger(
+    const summary = await runTarget(
       { settings, client, logger, connectionRunId, runStart },
       { input, signal, emitState: emit },
       {

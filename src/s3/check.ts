@@ -11,7 +11,7 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { Settings } from "../config/settings.js";
-import { objectOptionsOf } from "../pipeline/target.js";
+import { objectOptionsOf } from "../pipeline/run-options.js";
 import { parseBucket } from "./bucket-uri.js";
 import { clientOptionsOf, createS3Client } from "./client.js";
 import { resolveCredentials, type ResolvedCredentials } from "./credentials.js";
