@@ -22,60 +22,9 @@ export class LosslessNumber {
   }
 }
 
+import { skipString, skipValue, skipWs } from "../protocol/json-scan.js";
+
 export type LosslessValue = null | boolean | string | LosslessNumber | LosslessValue[] | { [key: string]: LosslessValue };
-
-export function skipWs(s: string, i: number): number {
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) break;
-    i++;
-  }
-  return i;
-}
-
-/** i points at the opening quote; returns the index after the closing quote. */
-function skipString(s: string, i: number): number {
-  let j = i + 1;
-  for (;;) {
-    const q = s.indexOf('"', j);
-    if (q === -1) return s.length;
-    let backslashes = 0;
-    for (let k = q - 1; s.charCodeAt(k) === 0x5c; k--) backslashes++;
-    if (backslashes % 2 === 0) return q + 1;
-    j = q + 1;
-  }
-}
-
-/** Returns the index just after the value starting at i. */
-export function skipValue(s: string, i: number): number {
-  const c = s.charCodeAt(i);
-  if (c === 0x22) return skipString(s, i);
-  if (c === 0x7b || c === 0x5b) {
-    let depth = 0;
-    let j = i;
-    while (j < s.length) {
-      const d = s.charCodeAt(j);
-      if (d === 0x22) {
-        j = skipString(s, j);
-        continue;
-      }
-      if (d === 0x7b || d === 0x5b) depth++;
-      else if (d === 0x7d || d === 0x5d) {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-      j++;
-    }
-    return j;
-  }
-  let j = i;
-  while (j < s.length) {
-    const d = s.charCodeAt(j);
-    if (d === 0x2c || d === 0x7d || d === 0x5d || d === 0x20 || d === 0x09 || d === 0x0a || d === 0x0d) break;
-    j++;
-  }
-  return j;
-}
 
 function decodeKey(raw: string): string {
   return raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
