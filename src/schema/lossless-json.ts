@@ -10,6 +10,8 @@
  * The input is known to be valid JSON (JSON.parse accepted the line), which keeps the scanner small.
  */
 
+import { skipString, skipValue, skipWs } from "../protocol/json-scan.js";
+
 /** A JSON number kept as its source text. */
 export class LosslessNumber {
   constructor(readonly text: string) {}
@@ -21,8 +23,6 @@ export class LosslessNumber {
     return this.text;
   }
 }
-
-import { skipString, skipValue, skipWs } from "../protocol/json-scan.js";
 
 export type LosslessValue = null | boolean | string | LosslessNumber | LosslessValue[] | { [key: string]: LosslessValue };
 
