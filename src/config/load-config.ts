@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { ConfigError } from "../errors.js";
+import { validateKeyLiteral } from "../s3/safe-key.js";
 import { configSchema, settingTypes, type SettingSchema } from "./schema.js";
 import type { Settings } from "./settings.js";
 
@@ -525,6 +526,13 @@ function semanticProblems(
   const problem = (name: string, text: string): void => {
     problems.push(`${name}: ${text}${from(name)}.`);
   };
+  // Literal key text (safe-key.ts): a ".." segment, a control character or a backslash would otherwise be escaped
+  // into an odd folder such as "~2E~2E" instead of doing what the user meant.
+  const keyLiteral = (name: string, text: string, shown = JSON.stringify(text)): void => {
+    for (const p of validateKeyLiteral(name, text)) {
+      problem(name, `${shown} ${p.slice(name.length + 2)}: object keys are plain folder names under the bucket, remove it`);
+    }
+  };
 
   const bucket = str("bucket");
   if (bucket !== undefined && bucket !== "") {
@@ -534,6 +542,7 @@ function semanticProblems(
     } else if (scheme !== undefined) {
       const name = bucket.slice(scheme.length + 3).split("/")[0] ?? "";
       if (name === "") problem("bucket", `${JSON.stringify(bucket)} has no bucket name: use s3://bucket or s3://bucket/prefix`);
+      else keyLiteral("bucket", bucket.slice(scheme.length + 3 + name.length + 1), `${JSON.stringify(bucket)} (its prefix)`);
     } else if (bucket.includes("/")) {
       problem("bucket", `${JSON.stringify(bucket)} is not a bucket name (it contains '/'): use s3://${bucket} or put the prefix in object_key_path`);
     }
@@ -544,6 +553,7 @@ function semanticProblems(
   if (keyPath !== undefined && /^s3:\/\//i.test(keyPath)) {
     problem("object_key_path", `${JSON.stringify(keyPath)} must be a prefix without s3:// and bucket: put the bucket (or s3://bucket/prefix) in bucket and only the folder path here`);
   }
+  if (keyPath !== undefined) keyLiteral("object_key_path", keyPath);
 
   for (const name of ["aws_endpoint", "sts_endpoint"]) {
     const url = str(name);

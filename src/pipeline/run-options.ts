@@ -2,7 +2,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { ConfigError } from "../errors.js";
 import type { Settings } from "../config/settings.js";
 import { deterministicTemplate } from "../s3/deterministic-key.js";
-import { KeyTemplate, validateDatePartitionFormat } from "../s3/key-template.js";
+import { KeyTemplate, fileIdentityProblems, validateDatePartitionFormat } from "../s3/key-template.js";
 import type { FileFormat } from "./file-writer.js";
 import type { ObjectOptions } from "./uploader.js";
 
@@ -43,9 +43,12 @@ export function keyTemplateOf(settings: Settings): KeyTemplate {
   if (settings.deterministic_keys) return deterministicTemplate(settings);
   const format = settings.date_partition_format;
   const problems = format === null ? [] : validateDatePartitionFormat(format);
-  if (problems.length > 0) throw new ConfigError("Invalid configuration", problems.map((p) => `date_partition_format: ${p}`));
+  if (problems.length > 0) throw new ConfigError("Invalid configuration", problems);
   try {
-    return KeyTemplate.parse(settings.key_template);
+    const template = KeyTemplate.parse(settings.key_template);
+    const collisions = fileIdentityProblems(template);
+    if (collisions.length > 0) throw new ConfigError(`key_template "${settings.key_template}" could give two objects the same key`, collisions);
+    return template;
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     throw new ConfigError(`key_template is invalid: ${error instanceof Error ? error.message : String(error)}`);

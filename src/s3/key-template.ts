@@ -255,6 +255,28 @@ function parsePieces(template: string): { pieces: Piece[]; problems: string[] } 
   return { pieces, problems };
 }
 
+/**
+ * Problems that would let two objects of one run get the same key ([] when none), for templates rendered with the
+ * run's `connection_run_id` and a `{part}` that counts a stream's files (not deterministic_keys, which renders its own
+ * batch id): every file needs `{part}` (a stream can have several files per run: batch limits, cursor partitions,
+ * schema changes), and every stream needs `{stream_name}`, `{stream_id}` or `{stream_run_id}` (the part numbers of
+ * two streams both start at 1). Without them a later file silently replaces an earlier one that was already counted
+ * as stored.
+ */
+export function fileIdentityProblems(template: KeyTemplate): string[] {
+  const problems: string[] = [];
+  const uses = (m: Macro): boolean => template.macros.includes(m);
+  if (!uses("part")) {
+    problems.push(
+      "key_template: has no {part}, so a stream's second file in a run (batch_size_rows, max_file_bytes, cursor partitions, schema changes) would replace its first: add {part} to the file name",
+    );
+  }
+  if (!uses("stream_name") && !uses("stream_id") && !uses("stream_run_id")) {
+    problems.push("key_template: has no {stream_name}, {stream_id} or {stream_run_id}, so the files of two streams would get the same keys: add {stream_name}");
+  }
+  return problems;
+}
+
 /** Problems with a `date_partition_format` ([] when fine): strftime directives and literal text. */
 export function validateDatePartitionFormat(format: string): string[] {
   const problems = validateStrftime(format).map((p) => `date_partition_format: ${p}`);
