@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { ConfigError } from "../errors.js";
+import { keyTemplateProblems } from "../s3/key-settings.js";
 import { validateKeyLiteral } from "../s3/safe-key.js";
 import { configSchema, settingTypes, type SettingSchema } from "./schema.js";
 import type { Settings } from "./settings.js";
@@ -123,6 +124,8 @@ export function loadConfig(sources: string[], env: NodeJS.ProcessEnv, cwd: strin
   const checked = semanticProblems(data, origin);
   problems.push(...checked.problems);
   warnings.push(...checked.warnings);
+  // The key template needs the other settings (deterministic_keys, date_partition_format): checked once they are valid.
+  if (problems.length === 0) problems.push(...keyTemplateProblems(data as unknown as Settings));
   if (problems.length > 0) throw new ConfigError("Invalid configuration", problems);
 
   const settings: Record<string, unknown> = {};

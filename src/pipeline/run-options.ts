@@ -1,12 +1,9 @@
 import { DuckDBInstance } from "@duckdb/node-api";
-import { ConfigError } from "../errors.js";
 import type { Settings } from "../config/settings.js";
-import { deterministicTemplate } from "../s3/deterministic-key.js";
-import { KeyTemplate, fileIdentityProblems, validateDatePartitionFormat } from "../s3/key-template.js";
 import type { FileFormat } from "./file-writer.js";
 import type { ObjectOptions } from "./uploader.js";
 
-/** Settings → the parts of a run that only depend on them (file format, object options, key template, DuckDB). */
+/** Settings → the parts of a run that only depend on them (file format, object options, DuckDB). */
 
 export function fileFormatOf(settings: Settings): FileFormat {
   return {
@@ -36,23 +33,6 @@ export function objectOptionsOf(settings: Settings): ObjectOptions {
 /** The options of data objects: with deterministic_keys, `If-None-Match: *` (a 412 is checked as "already written"). */
 export function dataObjectOptionsOf(settings: Settings): ObjectOptions {
   return { ...objectOptionsOf(settings), ...(settings.deterministic_keys ? { IfNoneMatch: "*" } : {}) };
-}
-
-/** The key template in force: key_template, or the deterministic one; its errors are configuration errors. */
-export function keyTemplateOf(settings: Settings): KeyTemplate {
-  if (settings.deterministic_keys) return deterministicTemplate(settings);
-  const format = settings.date_partition_format;
-  const problems = format === null ? [] : validateDatePartitionFormat(format);
-  if (problems.length > 0) throw new ConfigError("Invalid configuration", problems);
-  try {
-    const template = KeyTemplate.parse(settings.key_template);
-    const collisions = fileIdentityProblems(template);
-    if (collisions.length > 0) throw new ConfigError(`key_template "${settings.key_template}" could give two objects the same key`, collisions);
-    return template;
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`key_template is invalid: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 /**

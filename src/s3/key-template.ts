@@ -106,11 +106,11 @@ const MACRO_SET: ReadonlySet<string> = new Set(MACROS);
 const CURSOR_SET: ReadonlySet<string> = new Set(CURSOR_MACROS);
 
 /**
- * A template for when none is configured: one folder per (namespace and) stream, then the date partition when set,
- * then a file name unique per run and part.
+ * The default of the `key_template` setting (schemas/config.schema.json declares it; a unit test keeps the two
+ * equal): one folder per stream, then the date partition when set, then a file name unique per run and part.
+ * Airbyte mode puts `{namespace}/` in front of it.
  */
-export const DEFAULT_KEY_TEMPLATE =
-  "{namespace}/{stream_name}/{date_partition}/{stream_name}-{date_time}-{connection_run_id}-{part}.{extension}";
+export const DEFAULT_KEY_TEMPLATE = "{stream_name}/{date_partition}/{stream_name}-{timestamp}-{connection_run_id}-{part}.{extension}";
 
 export interface KeyContext {
   streamName: string;

@@ -143,7 +143,7 @@ describe("loadConfig", () => {
   it("parses environment variables by the setting's type", () => {
     const env = {
       TARGET_S3_BUCKET: "s3://b/p",
-      TARGET_S3_KEY_TEMPLATE: " {stream_name}.{extension}",
+      TARGET_S3_KEY_TEMPLATE: " {stream_name}-{part}.{extension}",
       TARGET_S3_HEADER: "off",
       TARGET_S3_VALIDATE_RECORDS: "No",
       TARGET_S3_CONTENT_MD5: "YES",
@@ -159,7 +159,7 @@ describe("loadConfig", () => {
     const { settings } = loadConfig(["ENV"], env, dir);
     expect(settings).toMatchObject({
       bucket: "s3://b/p",
-      key_template: " {stream_name}.{extension}",
+      key_template: " {stream_name}-{part}.{extension}",
       header: false,
       validate_records: false,
       content_md5: true,

@@ -1,3 +1,4 @@
+import { configSchema } from "../../src/config/schema.js";
 import { describe, it, expect } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import { NULL_CURSOR, parseCursor } from "../../src/s3/cursor-partition.js";
@@ -143,8 +144,12 @@ describe("details", () => {
     const t = KeyTemplate.parse(DEFAULT_KEY_TEMPLATE);
     expect(t.render(ctx())).toBe(`sales_summary_daily/20250414/sales_summary_daily-2025_04_14_11_23_45-${RUN}-00001.csv.gz`);
     expect(t.render(ctx({ datePartitionFormat: null, namespace: "public", part: 2 }))).toBe(
-      `public/sales_summary_daily/sales_summary_daily-2025_04_14_11_23_45-${RUN}-00002.csv.gz`,
+      `sales_summary_daily/sales_summary_daily-2025_04_14_11_23_45-${RUN}-00002.csv.gz`,
     );
+  });
+
+  it("is the default of the key_template setting", () => {
+    expect(configSchema().properties["key_template"]?.default).toBe(DEFAULT_KEY_TEMPLATE);
   });
 });
 
