@@ -213,27 +213,23 @@ export class Router {
 
   private flushParked(state: StreamState, hash: string, parked: { plan: StreamPlan; batch: Batch }): void {
     state.parked?.delete(hash);
-    const current = { plan: state.plan, batch: state.batch };
-    state.plan = parked.plan;
-    state.batch = parked.batch;
-    try {
-      this.flushStream(state);
-    } finally {
-      state.plan = current.plan;
-      state.batch = current.batch;
-    }
+    this.seal(state, parked.plan, parked.batch);
   }
 
   private flushStream(state: StreamState): void {
     const batch = state.batch;
-    if (!batch) return;
     state.batch = undefined;
-    if (batch.rows === 0) return;
+    this.seal(state, state.plan, batch);
+  }
+
+  /** Hands a batch to the flusher: its objects are completed in the background. */
+  private seal(state: StreamState, plan: StreamPlan, batch: Batch | undefined): void {
+    if (!batch || batch.rows === 0) return;
     this.deps.flusher.flush({
-      stream: state.plan.stream,
+      stream: plan.stream,
       namespace: state.namespace,
-      schemaHash: state.plan.schemaHash,
-      columns: state.plan.columns,
+      schemaHash: plan.schemaHash,
+      columns: plan.columns,
       metadata: this.deps.options.metadata,
       batchedAt: batch.batchedAt,
       partitions: [...batch.partitions.values()],
