@@ -35,18 +35,23 @@ function decodeKey(raw: string): string {
  * appears twice (callers that want JSON.parse semantics take the last). Undefined when `text` is not an object.
  */
 export function objectFields(text: string): Array<[string, string]> | undefined {
+  return objectFieldRanges(text)?.map(({ name, start, end }) => [name, text.slice(start, end)]);
+}
+
+/** Like objectFields, with where each value lies (`text.slice(start, end)`), to replace values in place. */
+export function objectFieldRanges(text: string): Array<{ name: string; start: number; end: number }> | undefined {
   let i = skipWs(text, 0);
   if (text.charCodeAt(i) !== 0x7b /* { */) return undefined;
-  const out: Array<[string, string]> = [];
+  const out: Array<{ name: string; start: number; end: number }> = [];
   i = skipWs(text, i + 1);
   while (i < text.length && text.charCodeAt(i) !== 0x7d /* } */) {
     const keyEnd = skipString(text, i);
-    const key = decodeKey(text.slice(i + 1, keyEnd - 1));
+    const name = decodeKey(text.slice(i + 1, keyEnd - 1));
     i = skipWs(text, keyEnd);
     i = skipWs(text, i + 1); // the colon
-    const valueEnd = skipValue(text, i);
-    out.push([key, text.slice(i, valueEnd)]);
-    i = skipWs(text, valueEnd);
+    const end = skipValue(text, i);
+    out.push({ name, start: i, end });
+    i = skipWs(text, end);
     if (text.charCodeAt(i) === 0x2c /* , */) i = skipWs(text, i + 1);
   }
   return out;

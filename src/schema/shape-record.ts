@@ -1,5 +1,5 @@
 import type { Column } from "./columns.js";
-import { objectFields } from "./lossless-json.js";
+import { objectFieldRanges, objectFields } from "./lossless-json.js";
 
 /**
  * For JSON formats with flattening or header casing: the members of the record rebuilt with the file's column
@@ -44,6 +44,18 @@ export function recordShaper(columns: Column[]): (record: Record<string, unknown
  * source text; DuckDB then casts the string (exact) — see projection.ts, which reads JSON columns as VARCHAR.
  * Undefined when the columns need no rewriting. Values nested inside STRUCT/LIST columns are not rewritten.
  */
+/** A digit followed by `.`, `e` or `E` (a non-integer number), or 16+ digits (beyond an exact double). */
+const INEXACT_NUMBER = /\d[.eE]|\d{16}/;
+
+/**
+ * An object or array without any number DuckDB could round reaches a VARCHAR column as its own JSON text, so it
+ * needs no quoting (a string value always does: read as VARCHAR it would lose its quotes).
+ */
+function keepsAsIs(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return (c === 0x7b || c === 0x5b) && !INEXACT_NUMBER.test(text);
+}
+
 export function exactTextRewriter(columns: Column[]): ((rawText: string) => string) | undefined {
   interface Node {
     kind?: "decimal" | "json";
@@ -64,14 +76,23 @@ export function exactTextRewriter(columns: Column[]): ((rawText: string) => stri
   }
   if (!any) return undefined;
   const rewrite = (text: string, node: Node): string => {
-    if (node.kind === "json") return text === "null" ? text : JSON.stringify(text);
+    if (node.kind === "json") return text === "null" || keepsAsIs(text) ? text : JSON.stringify(text);
     if (node.kind === "decimal") return /^-?\d/.test(text) ? `"${text}"` : text;
-    const fields = objectFields(text);
-    if (!fields || !fields.some(([name]) => node.children.has(name))) return text;
-    return `{${fields.map(([name, value]) => {
+    // Only the values that change are replaced; every other byte of the record is copied as it is.
+    const fields = objectFieldRanges(text);
+    if (!fields) return text;
+    let out = "";
+    let copied = 0;
+    for (const { name, start, end } of fields) {
       const child = node.children.get(name);
-      return `${JSON.stringify(name)}:${child ? rewrite(value, child) : value}`;
-    }).join(",")}}`;
+      if (!child) continue;
+      const value = text.slice(start, end);
+      const replaced = rewrite(value, child);
+      if (replaced === value) continue;
+      out += text.slice(copied, start) + replaced;
+      copied = end;
+    }
+    return copied === 0 ? text : out + text.slice(copied);
   };
   return (rawText) => rewrite(rawText, root);
 }
