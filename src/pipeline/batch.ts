@@ -1,5 +1,6 @@
 import type { CursorValue } from "../s3/cursor-partition.js";
 import type { StateLedger } from "./state-ledger.js";
+import { entrySize, type SpoolEntry } from "./spool-entry.js";
 import type { PartitionSink } from "./sinks/partition-sink.js";
 
 export interface OpenPartition {
@@ -29,9 +30,9 @@ export class Batch {
   ) {}
 
   /** Appends a spool line to the partition; returns a promise when the caller must wait (back-pressure). */
-  append(partitionId: string, cursor: CursorValue, text: string, line: number): Promise<void> | undefined {
+  append(partitionId: string, cursor: CursorValue, entry: SpoolEntry, line: number): Promise<void> | undefined {
     this.rows++;
-    this.chars += text.length;
+    this.chars += entrySize(entry);
     let partition = this.partitions.get(partitionId);
     if (!partition) {
       // The first record of a partition registers the ledger unit before anything is written.
@@ -39,7 +40,7 @@ export class Batch {
       partition = { sink: this.open(cursor, line, this.batchedAt), unit, cursor };
       this.partitions.set(partitionId, partition);
     }
-    return partition.sink.append(text, line);
+    return partition.sink.append(entry, line);
   }
 
   get partitionCount(): number {

@@ -18,7 +18,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 /** What differs between the Singer and the Airbyte run; the engine (router, batches, flusher, ledger) is shared. */
 export interface ProtocolOptions {
   /** Builds the line handler once the router exists (default: the Singer adapter). */
-  handlerFor?: (router: Router) => (text: string, line: number) => Promise<void> | undefined;
+  handlerFor?: (router: Router) => (text: string, line: number, bytes?: Buffer) => Promise<void> | undefined;
   /** Emit every releasable STATE, not only the latest (Airbyte per-stream states). */
   emitEachState?: boolean;
   /** Extra S3 object metadata for every object of a stream (router stream id). */

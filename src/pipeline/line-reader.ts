@@ -1,8 +1,11 @@
 import type { Readable } from "node:stream";
 import { InputError } from "../errors.js";
 
-/** Called once per non-blank line; returning a promise pauses reading until it settles (back-pressure). */
-export type LineHandler = (text: string, lineNumber: number) => void | Promise<void>;
+/**
+ * Called once per non-blank line with its text and its bytes (a view into the input, valid for as long as it is
+ * referenced); returning a promise pauses reading until it settles (back-pressure).
+ */
+export type LineHandler = (text: string, lineNumber: number, bytes: Buffer) => void | Promise<void>;
 
 const NEWLINE = 0x0a;
 const CR = 0x0d;
@@ -26,7 +29,7 @@ export async function readLines(input: Readable, maxLineBytes: number, onLine: L
     // A UTF-8 byte order mark at the very start (Windows tools write one) is not part of the first message.
     if (lineNumber === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     if (isBlank(text)) return;
-    const pending = onLine(text, lineNumber);
+    const pending = onLine(text, lineNumber, buf.subarray(start, end));
     if (pending) await pending;
   };
 

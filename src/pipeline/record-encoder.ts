@@ -1,5 +1,6 @@
 import { objectFields, rawAtPath } from "../schema/lossless-json.js";
 import { LINE_FIELD, RECEIVED_FIELD } from "../schema/projection.js";
+import type { SpoolEntry } from "./spool-entry.js";
 
 /** A record as the router hands it to a spool: its parsed value and, when the protocol kept it, its source text. */
 export interface IncomingRecord {
@@ -8,6 +9,8 @@ export interface IncomingRecord {
   rawText: string | undefined;
   timeExtracted: string | undefined;
   version: number | undefined;
+  /** The whole input line, when the record is its top-level `record` field (Singer): written to spools as bytes. */
+  lineBytes?: Buffer | undefined;
 }
 
 /** JSON formats with flattening or casing: the record's members as [column name, value source text]. */
@@ -19,14 +22,19 @@ export type RecordEncoder = (
   batchedAt: string,
   shape: RecordShape | undefined,
   exactText?: (rawText: string) => string,
-) => string;
+) => SpoolEntry;
 
 /**
  * The spool line DuckDB reads (csv, parquet): the record's source text wrapped with the line number, receive time,
  * time_extracted and version. DuckDB types the values from the original text: exact big integers, offsets kept.
+ * When nothing has to change in the record (no exact-text rewriting, no metadata), the Singer line itself is
+ * spooled as bytes behind the line number: DuckDB reads its top-level `record`, `time_extracted` and `version`.
  */
 export function duckEncoder(withReceived: boolean): RecordEncoder {
   return (incoming, line, _batchedAt, _shape, exactText) => {
+    if (incoming.lineBytes !== undefined && exactText === undefined && !withReceived) {
+      return { prefix: `{"${LINE_FIELD}":${line},`, bytes: incoming.lineBytes };
+    }
     const received = withReceived ? `,"${RECEIVED_FIELD}":${Date.now()}` : "";
     const te = incoming.timeExtracted === undefined ? "" : `,"time_extracted":${JSON.stringify(incoming.timeExtracted)}`;
     const version = incoming.version === undefined ? "" : `,"version":${incoming.version}`;

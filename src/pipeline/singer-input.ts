@@ -3,17 +3,25 @@ import { rawFieldText } from "../protocol/raw-record.js";
 import type { Router } from "./router.js";
 
 /** Singer lines → router calls. The record's and the state's source text are kept exactly as sent. */
-export function singerHandler(router: Router): (text: string, line: number) => Promise<void> | undefined {
-  return (text, line) => {
+export function singerHandler(router: Router): (text: string, line: number, bytes?: Buffer) => Promise<void> | undefined {
+  return (text, line, bytes) => {
     const message = parseSingerLine(text, line);
     switch (message.type) {
-      case "RECORD":
-        return router.record(
-          message.stream,
-          { record: message.record, rawText: rawFieldText(text, "record"), timeExtracted: message.timeExtracted, version: message.version },
-          line,
-          text,
-        );
+      case "RECORD": {
+        // The record's source text is found only when a file needs it (JSON formats, exact-text rewriting).
+        let raw: string | undefined | null = null;
+        const incoming = {
+          record: message.record,
+          timeExtracted: message.timeExtracted,
+          version: message.version,
+          lineBytes: bytes,
+          get rawText(): string | undefined {
+            if (raw === null) raw = rawFieldText(text, "record");
+            return raw;
+          },
+        };
+        return router.record(message.stream, incoming, line, text);
+      }
       case "SCHEMA":
         router.schema(message, line);
         return undefined;

@@ -85,16 +85,16 @@ function startTimers(settings: Settings, engine: Engine): NodeJS.Timeout[] {
   return timers;
 }
 
-async function readAll(io: RunIO, settings: Settings, engine: Engine, handle: (text: string, line: number) => Promise<void> | undefined): Promise<number> {
+async function readAll(io: RunIO, settings: Settings, engine: Engine, handle: (text: string, line: number, bytes: Buffer) => Promise<void> | undefined): Promise<number> {
   const { flusher, deterministic } = engine;
   let records = 0;
   const t0 = process.hrtime.bigint();
-  await readLines(io.input, settings.max_line_bytes, (text, line) => {
+  await readLines(io.input, settings.max_line_bytes, (text, line, bytes) => {
     if (flusher.failure !== undefined) throw flusher.failure;
     if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));
     records++;
     if (deterministic) deterministic.line = text;
-    return handle(text, line);
+    return handle(text, line, bytes);
   });
   engine.metrics.addStage("parse", since(t0));
   if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));

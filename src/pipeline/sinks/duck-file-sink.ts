@@ -5,6 +5,7 @@ import { FileWriteError } from "../../errors.js";
 import { quoteLiteral } from "../../schema/projection.js";
 import { copyOptions, type FileFormat } from "../file-writer.js";
 import { Spool } from "../spool.js";
+import type { SpoolEntry } from "../spool-entry.js";
 import type { Uploader } from "../uploader.js";
 import type { PartitionSink, SinkResult } from "./partition-sink.js";
 import type { SerialQueue } from "./serial-queue.js";
@@ -58,8 +59,8 @@ export class DuckFileSink implements PartitionSink {
     return this.spool.lastLine;
   }
 
-  append(text: string, line: number): Promise<void> | undefined {
-    return this.spool.append(text, line);
+  append(entry: SpoolEntry, line: number): Promise<void> | undefined {
+    return this.spool.append(entry, line);
   }
 
   async complete(): Promise<SinkResult> {
@@ -85,8 +86,8 @@ export class DuckFileSink implements PartitionSink {
   }
 
   private async convert(out: string): Promise<void> {
-    // DuckDB allocates this per reader thread: enough for the longest line (UTF-8 ≤ 3 bytes per code unit).
-    const bufferBytes = Math.max(2 << 20, this.spool.longestLine * 3 + 1024);
+    // DuckDB allocates this per reader thread: enough for the longest line.
+    const bufferBytes = Math.max(2 << 20, this.spool.longestLine + 1024);
     const source = `read_ndjson(${quoteLiteral(this.spool.path)}, columns=${this.o.readColumns}, maximum_object_size=${bufferBytes}, ignore_errors=false)`;
     const db = await this.o.openDb();
     const connection = await db.connect();

@@ -1,4 +1,5 @@
 import type { UploadReceipt } from "../uploader.js";
+import type { SpoolEntry } from "../spool-entry.js";
 
 /** The outcome of one completed object. */
 export interface SinkResult {
@@ -16,7 +17,7 @@ export interface PartitionSink {
   readonly chars: number;
   readonly firstLine: number;
   readonly lastLine: number;
-  append(text: string, line: number): Promise<void> | undefined;
+  append(entry: SpoolEntry, line: number): Promise<void> | undefined;
   /** Finishes the object: resolves once S3 has answered PutObject / CompleteMultipartUpload. */
   complete(): Promise<SinkResult>;
   /** Drops everything (the run failed or was stopped); aborts an upload in progress. */

@@ -1,6 +1,7 @@
 import { once } from "node:events";
 import type { Writable } from "node:stream";
 import type { Uploader, UploadReceipt } from "../uploader.js";
+import { entryText, type SpoolEntry } from "../spool-entry.js";
 import { WRITE_CHUNK_CHARS, type PartitionSink, type SinkResult } from "./partition-sink.js";
 
 export interface StreamingSinkOptions {
@@ -45,7 +46,8 @@ export class StreamingSink implements PartitionSink {
     return this.o.key;
   }
 
-  append(text: string, line: number): Promise<void> | undefined {
+  append(entry: SpoolEntry, line: number): Promise<void> | undefined {
+    const text = entryText(entry);
     if (this.rows === 0) this.firstLine = line;
     this.lastLine = line;
     this.rows++;
