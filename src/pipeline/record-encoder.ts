@@ -1,16 +1,24 @@
 import { objectFields, rawAtPath } from "../schema/lossless-json.js";
 import { LINE_FIELD, RECEIVED_FIELD } from "../schema/projection.js";
+import { rawFieldText } from "../protocol/raw-record.js";
 import type { SpoolEntry } from "./spool-entry.js";
 
 /** A record as the router hands it to a spool: its parsed value and, when the protocol kept it, its source text. */
 export interface IncomingRecord {
   record: Record<string, unknown>;
-  /** The record's exact JSON text from the input line (exact big numbers, no re-serialising). */
+  /** The record's exact JSON text from the input line (exact big numbers, no re-serialising), when known. */
   rawText: string | undefined;
+  /** The Singer line the record came from: its `record` text is looked up only when a file needs it. */
+  lineText?: string | undefined;
   timeExtracted: string | undefined;
   version: number | undefined;
   /** The whole input line, when the record is its top-level `record` field (Singer): written to spools as bytes. */
   lineBytes?: Buffer | undefined;
+}
+
+/** The record's source text: given, found in its line on demand, or (no source) serialised. */
+function sourceOf(incoming: IncomingRecord): string {
+  return incoming.rawText ?? (incoming.lineText !== undefined ? rawFieldText(incoming.lineText, "record") : undefined) ?? JSON.stringify(incoming.record);
 }
 
 /** JSON formats with flattening or casing: the record's members as [column name, value source text]. */
@@ -38,7 +46,7 @@ export function duckEncoder(withReceived: boolean): RecordEncoder {
     const received = withReceived ? `,"${RECEIVED_FIELD}":${Date.now()}` : "";
     const te = incoming.timeExtracted === undefined ? "" : `,"time_extracted":${JSON.stringify(incoming.timeExtracted)}`;
     const version = incoming.version === undefined ? "" : `,"version":${incoming.version}`;
-    const source = incoming.rawText ?? JSON.stringify(incoming.record);
+    const source = sourceOf(incoming);
     const raw = exactText ? exactText(source) : source;
     return `{"${LINE_FIELD}":${line}${received}${te}${version},"record":${raw}}\n`;
   };
@@ -55,7 +63,7 @@ const SDC_FIELDS = ["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", 
 export function jsonEncoder(metadata: boolean): RecordEncoder {
   return (incoming, line, batchedAt, shape) => {
     const { record } = incoming;
-    const raw = incoming.rawText ?? JSON.stringify(record);
+    const raw = sourceOf(incoming);
     if (!shape) {
       if (!metadata) return raw + "\n";
       if (!SDC_FIELDS.some((f) => f in record)) {
@@ -66,7 +74,7 @@ export function jsonEncoder(metadata: boolean): RecordEncoder {
         return inner.startsWith("}") ? `${fields.slice(0, -1)}${deleted}}\n` : `${fields.slice(0, -1)}${deleted},${inner}\n`;
       }
     }
-    const members = shape ? shape(record, incoming.rawText) : (objectFields(raw) ?? []);
+    const members = shape ? shape(record, raw) : (objectFields(raw) ?? []);
     if (!metadata) return `{${joinMembers(members)}}\n`;
     const ours = sdcValues(line, incoming, batchedAt);
     const kept = members.filter(([name]) => !(name in ours));

@@ -7,21 +7,14 @@ export function singerHandler(router: Router): (text: string, line: number, byte
   return (text, line, bytes) => {
     const message = parseSingerLine(text, line);
     switch (message.type) {
-      case "RECORD": {
-        // The record's source text is found only when a file needs it (JSON formats, exact-text rewriting).
-        let raw: string | undefined | null = null;
-        const incoming = {
-          record: message.record,
-          timeExtracted: message.timeExtracted,
-          version: message.version,
-          lineBytes: bytes,
-          get rawText(): string | undefined {
-            if (raw === null) raw = rawFieldText(text, "record");
-            return raw;
-          },
-        };
-        return router.record(message.stream, incoming, line, text);
-      }
+      case "RECORD":
+        // The record's source text is looked up in the line only when a file needs it (JSON formats, rewriting).
+        return router.record(
+          message.stream,
+          { record: message.record, rawText: undefined, lineText: text, lineBytes: bytes, timeExtracted: message.timeExtracted, version: message.version },
+          line,
+          text,
+        );
       case "SCHEMA":
         router.schema(message, line);
         return undefined;
