@@ -1,5 +1,6 @@
 import type { CursorValue } from "../s3/cursor-partition.js";
 import type { StateLedger } from "./state-ledger.js";
+import { CursorRange } from "./cursor-range.js";
 import { entrySize, type SpoolEntry } from "./spool-entry.js";
 import type { PartitionSink } from "./sinks/partition-sink.js";
 
@@ -7,6 +8,8 @@ export interface OpenPartition {
   sink: PartitionSink;
   unit: number;
   cursor: CursorValue;
+  /** The records' cursor range, when the run manifest asks for it. */
+  range?: CursorRange;
 }
 
 /** Opens the sink (one future object) for a partition's first record. */
@@ -41,6 +44,12 @@ export class Batch {
       this.partitions.set(partitionId, partition);
     }
     return partition.sink.append(entry, line);
+  }
+
+  /** Notes a record's cursor value for the partition's range (run manifest). */
+  noteCursor(partitionId: string, value: unknown): void {
+    const partition = this.partitions.get(partitionId);
+    if (partition) (partition.range ??= new CursorRange()).note(value);
   }
 
   get partitionCount(): number {

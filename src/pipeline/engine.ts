@@ -106,6 +106,7 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
       metadata: settings.add_record_metadata,
       timeZone: settings.timezone,
       reshapeJson: !isDuckFormat(format) && (settings.flattening_enabled || settings.column_header_format !== null),
+      trackCursorRange: settings.write_manifest,
     },
     template,
     encoder: isDuckFormat(format) ? duckEncoder(settings.add_record_metadata) : jsonEncoder(settings.add_record_metadata),

@@ -23,6 +23,9 @@ export interface StoredObject extends UploadReceipt {
   schemaHash: string;
   firstLine: number;
   lastLine: number;
+  /** The smallest and largest cursor value in the object (null when not tracked or no cursor). */
+  minCursor: unknown;
+  maxCursor: unknown;
 }
 
 export interface FlusherDeps {
@@ -103,7 +106,17 @@ export class Flusher {
     const seconds = since(t0);
     this.deps.metrics.addStage("upload", seconds);
     if (this.failure !== undefined) return;
-    this.stored.push({ ...receipt, stream: job.stream, rows, schemaHash: job.schemaHash, firstLine: sink.firstLine, lastLine: sink.lastLine });
+    const range = partition.range;
+    this.stored.push({
+      ...receipt,
+      stream: job.stream,
+      rows,
+      schemaHash: job.schemaHash,
+      firstLine: sink.firstLine,
+      lastLine: sink.lastLine,
+      minCursor: range?.min ?? null,
+      maxCursor: range?.max ?? null,
+    });
     this.deps.metrics.files++;
     this.deps.metrics.bytesUploaded += receipt.bytes;
     this.deps.metrics.rowsUploaded += rows;

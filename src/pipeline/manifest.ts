@@ -35,9 +35,9 @@ export interface ManifestObject {
   bytes: number;
   etag: string | null;
   schema_hash: string;
-  /** Not tracked yet: always null (see the README's "Run manifest"). */
-  min_cursor: null;
-  max_cursor: null;
+  /** The smallest / largest value of the stream's cursor in the object, as sent; null without a cursor. */
+  min_cursor: unknown;
+  max_cursor: unknown;
   first_line: number;
   last_line: number;
 }
@@ -106,8 +106,8 @@ export function buildManifests(input: ManifestInput): ManifestUpload[] {
     bytes: o.bytes,
     etag: o.etag ?? null,
     schema_hash: o.schemaHash,
-    min_cursor: null,
-    max_cursor: null,
+    min_cursor: o.minCursor ?? null,
+    max_cursor: o.maxCursor ?? null,
     first_line: o.firstLine,
     last_line: o.lastLine,
   }));

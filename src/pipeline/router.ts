@@ -23,6 +23,8 @@ export interface RouterOptions {
   timeZone: string;
   /** JSON formats with flattening or header casing rebuild each record. */
   reshapeJson: boolean;
+  /** Keep each object's cursor range (write_manifest). */
+  trackCursorRange?: boolean;
 }
 
 export interface RouterDeps {
@@ -162,8 +164,9 @@ export class Router {
     const batch = (state.batch ??= this.newBatch(state));
     const writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape, plan.exactText), line);
     this.deps.metrics.countRecord(stream);
-
     const o = this.deps.options;
+    if (o.trackCursorRange && plan.cursorField !== undefined) batch.noteCursor(partition, incoming.record[plan.cursorField]);
+
     if (batch.rows >= o.batchSizeRows || batch.chars >= o.maxFileChars || batch.partitionCount > MAX_OPEN_PARTITIONS) {
       return after(writing, () => {
         this.flushStream(state);
