@@ -15,7 +15,7 @@ const cli = join(root, "dist", "src", "cli.js");
 const sizes = (process.env["RECORDS"] ?? "1000000,3000000").split(",").map(Number);
 const fileType = process.env["FILE_TYPE"] ?? "parquet";
 /** The documented bound: peak RSS of the target with memory_limit 128MB. */
-const BOUND_MB = Number(process.env["BOUND_MB"] ?? 768);
+const BOUND_MB = Number(process.env["BOUND_MB"] ?? 512);
 
 function peakRss(pid: number): number | undefined {
   try {
