@@ -1,27 +1,16 @@
 // `target-s3 check` / `--test-connection` spawned as a process against the real local S3 server (and a recording,
 // fault-injecting proxy in front of it): one line per step on stderr, exactly one CONNECTION_STATUS on stdout.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
+import { describe, expect, it } from "vitest";
+import type { FaultProxy } from "../helpers/fault-proxy.js";
 import { runCli, s3Config, writeConfig, type CliResult } from "../helpers/run-cli.js";
-import { startS3Server, type S3TestServer } from "../helpers/s3-server.js";
+import type { S3TestServer } from "../helpers/s3-server.js";
+import { useS3WithProxy } from "../helpers/s3-fixture.js";
 
 let s3: S3TestServer;
 let proxy: FaultProxy;
 let bucket: string;
 
-beforeAll(async () => {
-  s3 = await startS3Server();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.close();
-});
-beforeEach(async () => {
-  bucket = await s3.createBucket();
-  proxy.setRules([]);
-  proxy.clearRequests();
-});
+useS3WithProxy((f) => ({ s3, proxy, bucket } = f));
 
 interface Status {
   type: string;

@@ -1,28 +1,18 @@
 // The run manifest (write_manifest, manifest_redshift_entries): the real CLI against s3rver; every listed object
 // is read back and compared with the input, and the manifest's facts (bytes, ETag, rows) with the store's.
 import { HeadObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
+import { describe, expect, it } from "vitest";
+import type { FaultProxy } from "../helpers/fault-proxy.js";
 import { readObjectRows } from "../helpers/read-back.js";
 import { runCli, s3Config, writeConfig } from "../helpers/run-cli.js";
-import { startS3Server, type S3TestServer } from "../helpers/s3-server.js";
+import type { S3TestServer } from "../helpers/s3-server.js";
+import { useS3WithProxy } from "../helpers/s3-fixture.js";
 
 let s3: S3TestServer;
 let proxy: FaultProxy;
 let bucket: string;
 
-beforeAll(async () => {
-  s3 = await startS3Server();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.close();
-});
-beforeEach(async () => {
-  bucket = await s3.createBucket();
-  proxy.setRules([]);
-});
+useS3WithProxy((f) => ({ s3, proxy, bucket } = f));
 
 interface Rec {
   id: number;

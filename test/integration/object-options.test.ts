@@ -2,12 +2,13 @@
 // SSE (AES256, aws:kms + key), storage class, canned ACL, tags, user metadata, Content-MD5 (Object Lock buckets),
 // multipart part size and upload concurrency. Every object is read back and compared with what was sent.
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { partSizeFor } from "../../src/pipeline/uploader.js";
 import { startFaultProxy, type FaultProxy, type RecordedRequest } from "../helpers/fault-proxy.js";
 import { readAllRows } from "../helpers/read-back.js";
 import { runCli, s3Config, writeConfig } from "../helpers/run-cli.js";
-import { startS3Server, type S3TestServer } from "../helpers/s3-server.js";
+import type { S3TestServer } from "../helpers/s3-server.js";
+import { useS3WithProxy } from "../helpers/s3-fixture.js";
 
 const MiB = 1024 * 1024;
 
@@ -15,19 +16,7 @@ let s3: S3TestServer;
 let proxy: FaultProxy;
 let bucket: string;
 
-beforeAll(async () => {
-  s3 = await startS3Server();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.close();
-});
-beforeEach(async () => {
-  bucket = await s3.createBucket();
-  proxy.setRules([]);
-  proxy.clearRequests();
-});
+useS3WithProxy((f) => ({ s3, proxy, bucket } = f));
 
 /** `rows` records of about `pad` bytes each. */
 function singer(rows: number, pad = 10): string {

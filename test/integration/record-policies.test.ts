@@ -1,30 +1,19 @@
 // Record shaping through the built CLI and the real local S3 server: invalid_record_policy (fail, skip,
 // quarantine, with STATE held until the quarantine object is stored), add_record_metadata typed in Parquet,
 // flattening in every format, exact types (offsets, decimals, big integers, NUL), STRUCT/LIST and schema evolution.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseLossless, stringifyLossless, type LosslessValue } from "../../src/schema/lossless-json.js";
-import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
+import type { FaultProxy } from "../helpers/fault-proxy.js";
 import { readObjectRows, readParquetIndependently, readParquetMetadata, toJsonSafe } from "../helpers/read-back.js";
 import { runCli, s3Config, writeConfig } from "../helpers/run-cli.js";
-import { startS3Server, type S3TestServer } from "../helpers/s3-server.js";
+import type { S3TestServer } from "../helpers/s3-server.js";
+import { useS3WithProxy } from "../helpers/s3-fixture.js";
 
 let s3: S3TestServer;
 let proxy: FaultProxy;
 let bucket: string;
 
-beforeAll(async () => {
-  s3 = await startS3Server();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.close();
-});
-beforeEach(async () => {
-  bucket = await s3.createBucket();
-  proxy.setRules([]);
-  proxy.clearRequests();
-});
+useS3WithProxy((f) => ({ s3, proxy, bucket } = f));
 
 const lines = (...messages: unknown[]): string => messages.map((m) => (typeof m === "string" ? m : JSON.stringify(m))).join("\n") + "\n";
 const schema = (stream: string, properties: Record<string, unknown>, extra: Record<string, unknown> = {}): unknown => ({

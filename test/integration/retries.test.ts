@@ -1,11 +1,12 @@
 // Retries and fail-fast, with the proxy injecting faults in front of the real local S3 server and the CLI spawned as a
 // process: passing faults (500, 503 SlowDown, connection resets) are retried and every row arrives exactly once; a
 // 403 fails at once naming the bucket, the key and the IAM action; a failed multipart upload is aborted on the wire.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
+import { describe, expect, it } from "vitest";
+import type { FaultProxy } from "../helpers/fault-proxy.js";
 import { readAllRows } from "../helpers/read-back.js";
 import { runCli, s3Config, writeConfig } from "../helpers/run-cli.js";
-import { startS3Server, type S3TestServer } from "../helpers/s3-server.js";
+import type { S3TestServer } from "../helpers/s3-server.js";
+import { useS3WithProxy } from "../helpers/s3-fixture.js";
 
 const MiB = 1024 * 1024;
 
@@ -13,19 +14,7 @@ let s3: S3TestServer;
 let proxy: FaultProxy;
 let bucket: string;
 
-beforeAll(async () => {
-  s3 = await startS3Server();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.close();
-});
-beforeEach(async () => {
-  bucket = await s3.createBucket();
-  proxy.setRules([]);
-  proxy.clearRequests();
-});
+useS3WithProxy((f) => ({ s3, proxy, bucket } = f));
 
 function singer(streams: string[], rows: number, pad = 10): string {
   const lines: string[] = [];
