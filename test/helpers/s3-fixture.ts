@@ -30,3 +30,18 @@ export function useS3WithProxy(use: (fixture: S3Fixture) => void): void {
     use({ s3, proxy, bucket });
   });
 }
+
+/** The same without a proxy: a real s3rver for the whole file and a fresh bucket for every test. */
+export function useS3(use: (fixture: Omit<S3Fixture, "proxy">) => void): void {
+  let s3: S3TestServer | undefined;
+  beforeAll(async () => {
+    s3 = await startS3Server();
+  });
+  afterAll(async () => {
+    await s3?.close();
+  });
+  beforeEach(async () => {
+    if (!s3) throw new Error("the S3 server did not start");
+    use({ s3, bucket: await s3.createBucket() });
+  });
+}

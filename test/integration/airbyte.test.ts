@@ -2,25 +2,18 @@
 // with the records sent; STATE echoes, destinationStats, TRACE errors and overwrite generations are checked on stdout
 // and in the store.
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readObjectRows } from "../helpers/read-back.js";
 import { makeTempDir, runCli, s3Config, writeConfig, type CliResult } from "../helpers/run-cli.js";
-import { startS3Server, type S3TestServer } from "../helpers/s3-server.js";
+import type { S3TestServer } from "../helpers/s3-server.js";
+import { useS3 } from "../helpers/s3-fixture.js";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
 
 let s3: S3TestServer;
 let bucket: string;
 
-beforeAll(async () => {
-  s3 = await startS3Server();
-});
-afterAll(async () => {
-  await s3?.close();
-});
-beforeEach(async () => {
-  bucket = await s3.createBucket();
-});
+useS3((f) => ({ s3, bucket } = f));
 
 interface StreamOpts {
   name: string;

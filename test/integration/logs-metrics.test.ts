@@ -3,22 +3,15 @@ import { execFileSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { makeTempDir, runCli, s3Config, spawnCli, writeConfig } from "../helpers/run-cli.js";
-import { startS3Server, type S3TestServer } from "../helpers/s3-server.js";
+import type { S3TestServer } from "../helpers/s3-server.js";
+import { useS3 } from "../helpers/s3-fixture.js";
 
 let s3: S3TestServer;
 let bucket: string;
 
-beforeAll(async () => {
-  s3 = await startS3Server();
-});
-afterAll(async () => {
-  await s3?.close();
-});
-beforeEach(async () => {
-  bucket = await s3.createBucket();
-});
+useS3((f) => ({ s3, bucket } = f));
 
 interface Metric {
   type: "counter" | "timer" | "gauge";

@@ -4,23 +4,16 @@
 // template errors at start, hostile stream names kept under the prefix, the default template, {stream_id} /
 // {stream_run_id}, and every load-time macro in a real key.
 import { createHash } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { readObjectRows } from "../helpers/read-back.js";
 import { runCli, s3Config, writeConfig, type CliResult } from "../helpers/run-cli.js";
-import { startS3Server, type S3TestServer } from "../helpers/s3-server.js";
+import type { S3TestServer } from "../helpers/s3-server.js";
+import { useS3 } from "../helpers/s3-fixture.js";
 
 let s3: S3TestServer;
 let bucket: string;
 
-beforeAll(async () => {
-  s3 = await startS3Server();
-});
-afterAll(async () => {
-  await s3?.close();
-});
-beforeEach(async () => {
-  bucket = await s3.createBucket();
-});
+useS3((f) => ({ s3, bucket } = f));
 
 const hint = (r: CliResult): string => `exit ${r.code}\nstderr:\n${r.stderr.slice(-3000)}`;
 const line = (m: unknown): string => JSON.stringify(m);
