@@ -20,6 +20,8 @@ const require = createRequire(import.meta.url);
 const S3rver = require("s3rver") as new (o: Record<string, unknown>) => S3rverLike;
 
 const BUCKET = "demo-bucket";
+// Node 20 is supported; the SDK's notice about its future releases would only clutter the demo's listing.
+process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
 const fileType = process.argv[2] ?? "parquet";
 
 async function main(): Promise<void> {
