@@ -1,7 +1,7 @@
 import { InputError, RecordValidationError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SchemaMessage } from "../protocol/singer.js";
-import { ColumnCollisionError, type ColumnOptions } from "../schema/columns.js";
+import type { ColumnOptions } from "../schema/columns.js";
 import { cursorPartitionId, NULL_CURSOR, parseCursor } from "../s3/cursor-partition.js";
 import type { KeyTemplate } from "../s3/key-template.js";
 import { Batch, type SinkOpener } from "./batch.js";

@@ -151,7 +151,7 @@ function capNestedWidth(columns: Column[]): Column[] {
   let total = widths.reduce((a, b) => a + b, 0);
   if (total <= MAX_LEAF_COLUMNS) return columns;
   const out = [...columns];
-  const widest = out.map((c, i) => i).filter((i) => widths[i]! > 1).sort((a, b) => widths[b]! - widths[a]!);
+  const widest = out.map((_, i) => i).filter((i) => widths[i]! > 1).sort((a, b) => widths[b]! - widths[a]!);
   for (const i of widest) {
     if (total <= MAX_LEAF_COLUMNS) break;
     out[i] = { ...out[i]!, node: { kind: "json" } };
