@@ -27,7 +27,6 @@ export interface DuckSinkOptions {
   gzip: boolean;
   stream: string;
   signal: AbortSignal;
-  onError: (error: unknown) => void;
 }
 
 /**
