@@ -56,7 +56,7 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
   const { bucket, prefix } = parseBucket(settings.bucket);
   const template = keyTemplateOf(settings);
   const deterministic = settings.deterministic_keys ? new DeterministicKeys() : undefined;
-  const metrics = new Metrics(logger);
+  const metrics = new Metrics(logger, settings.invalid_record_policy);
   const ledger = new StateLedger<string>(ctx.emitState, { emitEach: protocol.emitEachState ?? false });
   const flusher = new Flusher({ ledger, metrics, logger, maxPending: settings.max_pending_flushes, signal });
   const uploader = (options = dataObjectOptionsOf(settings)): Uploader =>

@@ -18,7 +18,11 @@ export class Metrics {
   readonly stageSeconds: Record<Stage, number> = { parse: 0, validate: 0, buffer: 0, convert: 0, upload: 0 };
   private readonly started = process.hrtime.bigint();
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** The run's invalid_record_policy: tags invalid_record_count. */
+    private readonly invalidRecordPolicy: "fail" | "skip" | "quarantine" = "skip",
+  ) {}
 
   countRecord(stream: string): void {
     this.records.set(stream, (this.records.get(stream) ?? 0) + 1);
@@ -46,7 +50,7 @@ export class Metrics {
    */
   report(final: boolean): void {
     for (const [stream, n] of this.records) this.counter("record_count", n, { stream }, final);
-    for (const [stream, n] of this.skipped) this.counter("invalid_record_count", n, { stream, policy: "skip" }, final);
+    for (const [stream, n] of this.skipped) this.counter("invalid_record_count", n, { stream, policy: this.invalidRecordPolicy }, final);
     this.counter("file_count", this.files, {}, final);
     this.counter("rows_uploaded", this.rowsUploaded, {}, final);
     this.counter("bytes_uploaded", this.bytesUploaded, {}, final);

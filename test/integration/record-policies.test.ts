@@ -75,12 +75,15 @@ describe("invalid_record_policy", () => {
     expect(metric, r.stderr).toBeDefined();
     expect(metric).toMatch(/"value":1/);
     expect(metric).toMatch(/"stream":"users"/);
+    expect(metric).toMatch(/"policy":"skip"/);
   });
 
   it("quarantine: the raw line and the reason go to _rejected/<stream>/ as JSONL, never into the data files", async () => {
     const r = await run({ file_type: "parquet", invalid_record_policy: "quarantine", object_key_path: "out" }, INVALID_INPUT);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stateLines.at(-1)).toEqual({ n: 2 });
+    const metric = r.stderr.split("\n").find((l) => l.includes("METRIC") && l.includes("invalid_record_count"));
+    expect(metric, r.stderr).toMatch(/"policy":"quarantine"/);
     const all = await keys();
     const rejected = all.filter((k) => k.startsWith("out/_rejected/users/"));
     const data = all.filter((k) => !k.includes("_rejected"));
