@@ -2,7 +2,7 @@ import type { Settings } from "../config/settings.js";
 import type { Logger } from "../log.js";
 import { parseBucket } from "../s3/bucket-uri.js";
 import { DeterministicKeys } from "../s3/deterministic-key.js";
-import { isDuckFormat } from "./file-writer.js";
+import { isDuckFormat } from "./file-format.js";
 import { Flusher } from "./flusher.js";
 import { Metrics } from "./metrics.js";
 import { Quarantine, rejectedKey } from "./quarantine.js";

@@ -1,6 +1,6 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Settings } from "../config/settings.js";
-import type { FileFormat } from "./file-writer.js";
+import type { FileFormat } from "./file-format.js";
 import type { ObjectOptions } from "./uploader.js";
 
 /** Settings → the parts of a run that only depend on them (file format, object options, DuckDB). */

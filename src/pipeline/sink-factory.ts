@@ -5,7 +5,7 @@ import type { CursorValue } from "../s3/cursor-partition.js";
 import type { KeyTemplate } from "../s3/key-template.js";
 import { joinKey } from "../s3/safe-key.js";
 import type { SinkOpener } from "./batch.js";
-import { contentTypeOf, extensionOf, isDuckFormat, type FileFormat } from "./file-writer.js";
+import { contentTypeOf, extensionOf, isDuckFormat, type FileFormat } from "./file-format.js";
 import type { Flusher } from "./flusher.js";
 import { DuckFileSink } from "./sinks/duck-file-sink.js";
 import { SerialQueue } from "./sinks/serial-queue.js";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { FileWriteError } from "../../errors.js";
 import { quoteLiteral } from "../../schema/projection.js";
-import { copyOptions, type FileFormat } from "../file-writer.js";
+import { copyOptions, type FileFormat } from "../file-format.js";
 import { Spool } from "../spool.js";
 import type { SpoolEntry } from "../spool-entry.js";
 import type { Uploader } from "../uploader.js";
