@@ -8,12 +8,16 @@ import type { SinkOpener } from "./batch.js";
 import { contentTypeOf, extensionOf, isDuckFormat, type FileFormat } from "./file-format.js";
 import type { Flusher } from "./flusher.js";
 import { DuckFileSink } from "./sinks/duck-file-sink.js";
+import { Backlog } from "./sinks/backlog.js";
 import { SerialQueue } from "./sinks/serial-queue.js";
 import type { PartitionSink } from "./sinks/partition-sink.js";
 import { StreamingSink } from "./sinks/streaming-sink.js";
 import type { StreamPlan } from "./stream-plan.js";
 import type { Uploader } from "./uploader.js";
 import type { DeterministicKeys } from "../s3/deterministic-key.js";
+
+/** Spooled segments (≤ 64 MiB each) that may wait for conversion or upload before reading pauses. */
+const BACKLOG_SEGMENTS = 6;
 
 export interface SinkFactoryDeps {
   settings: Settings;
@@ -50,6 +54,8 @@ export class SinkFactory {
   private readonly parts = new Map<string, number>();
   private fileId = 0;
   private readonly conversions = new SerialQueue();
+  /** Segments waiting for DuckDB or their upload, run-wide: streams fill theirs at once, DuckDB keeps busy. */
+  private readonly backlog = new Backlog(BACKLOG_SEGMENTS);
   private readonly extension: string;
 
   constructor(private readonly d: SinkFactoryDeps) {
@@ -97,6 +103,19 @@ export class SinkFactory {
       metadata: this.d.settings.add_record_metadata,
       batchedAt,
     });
-    return new DuckFileSink({ ...common, openDb: this.d.openDb, conversions: this.conversions, format, readColumns, select, dir: this.d.runDir, fileId: () => ++this.fileId, stream: ref.stream });
+    return new DuckFileSink({
+      ...common,
+      openDb: this.d.openDb,
+      conversions: this.conversions,
+      backlog: this.backlog,
+      format,
+      readColumns,
+      select,
+      dir: this.d.runDir,
+      fileId: () => ++this.fileId,
+      // CSV can be longer than the records' JSON (quoting, long date-times), never twice as long.
+      sizeHint: 2 * this.d.settings.max_file_bytes,
+      stream: ref.stream,
+    });
   }
 }

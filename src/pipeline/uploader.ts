@@ -71,9 +71,11 @@ export class Uploader {
     return done;
   }
 
-  /** Starts an upload fed by writing to `input` (records stream straight to S3); `done` settles when S3 answers. */
-  uploadStream(request: Omit<UploadRequest, "localPath">): { input: Writable; done: Promise<UploadReceipt> } {
-    return this.start(request, this.partSize);
+  /** Starts an upload fed by writing to `input` (data streams straight to S3); `done` settles when S3 answers. */
+  uploadStream(request: Omit<UploadRequest, "localPath">, sizeHint?: number): { input: Writable; done: Promise<UploadReceipt> } {
+    // With an upper bound of the size, parts grow so that 10,000 of them hold it; without, the configured size.
+    const partSize = sizeHint === undefined ? this.partSize : partSizeFor(sizeHint, this.partSize, { gzip: request.gzip, jsonArray: request.jsonArray });
+    return this.start(request, partSize);
   }
 
   private start(request: Omit<UploadRequest, "localPath">, partSize: number): { input: Writable; done: Promise<UploadReceipt> } {

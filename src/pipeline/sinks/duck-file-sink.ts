@@ -1,4 +1,4 @@
-import { rm, stat } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { FileWriteError } from "../../errors.js";
@@ -7,14 +7,23 @@ import { copyOptions, type FileFormat } from "../file-format.js";
 import { Spool } from "../spool.js";
 import type { SpoolEntry } from "../spool-entry.js";
 import type { Uploader } from "../uploader.js";
+import type { Backlog } from "./backlog.js";
 import type { PartitionSink, SinkResult } from "./partition-sink.js";
+import { SegmentedUpload } from "./segmented-upload.js";
 import type { SerialQueue } from "./serial-queue.js";
+
+/** A segment is converted once it holds this many records (one Parquet row group) … */
+export const SEGMENT_ROWS = 65_536;
+/** … or this many bytes of records, whichever comes first. */
+export const SEGMENT_CHARS = 64 << 20;
 
 export interface DuckSinkOptions {
   /** A fresh instance per conversion: closing it returns DuckDB's memory, so RSS stays flat between files. */
   openDb: () => Promise<DuckDBInstance>;
   /** Conversions of the whole run, one at a time. */
   conversions: SerialQueue;
+  /** Segments of the whole run waiting for conversion or upload; appends wait while it is full. */
+  backlog: Backlog;
   format: FileFormat;
   /** read_ndjson `columns={...}` and the SELECT list, from the stream's schema (projection.ts). */
   readColumns: string;
@@ -25,79 +34,144 @@ export interface DuckSinkOptions {
   key: string;
   contentType: string;
   gzip: boolean;
+  /** Upper bound of the object's size (sizes multipart parts). */
+  sizeHint: number;
   stream: string;
   signal: AbortSignal;
+  onError: (error: unknown) => void;
+  /** Segment size limits (tests make them small). */
+  segmentRows?: number;
+  segmentChars?: number;
 }
 
 /**
- * CSV and Parquet: records are spooled to a local NDJSON file (their source text, so nothing is re-serialised);
- * `complete` has DuckDB type and write them in one streaming pass — `COPY (SELECT … FROM read_ndjson(…))` with
- * explicit column types: exact integers, UTC offsets kept — and uploads the file. DuckDB works on its own
- * threads while the main thread reads the next batch; its memory is bounded by memory_limit whatever the size.
+ * CSV and Parquet. Records (their source text, so nothing is re-serialised) are spooled to local NDJSON in
+ * segments; each full segment is typed and written by DuckDB on its own thread while the main thread goes on
+ * parsing — `COPY (SELECT … FROM read_ndjson(…))` with explicit column types: exact integers, UTC offsets kept —
+ * and its output is appended to the object's upload stream at once (segmented-upload.ts joins the pieces into
+ * one CSV or Parquet file). Completing the file then only converts its last segment. One conversion at a time
+ * for the run, each in a fresh DuckDB instance, so memory stays bounded whatever the file size.
  */
 export class DuckFileSink implements PartitionSink {
-  private readonly spool: Spool;
+  private spool: Spool | undefined;
+  private segments = 0;
+  private closedRows = 0;
+  private closedChars = 0;
+  firstLine = 0;
+  private closedLastLine = 0;
+  /** Each segment's output is appended after the previous one's. */
+  private appended: Promise<void> = Promise.resolve();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly output: SegmentedUpload;
+  private discarding = false;
+  private failure: unknown;
 
   constructor(private readonly o: DuckSinkOptions) {
-    this.spool = new Spool(join(o.dir, `spool-${o.fileId()}.jsonl`));
+    this.output = new SegmentedUpload({
+      uploader: o.uploader,
+      key: o.key,
+      contentType: o.contentType,
+      gzip: o.gzip,
+      parquet: o.format.fileType === "parquet",
+      sizeHint: o.sizeHint,
+      signal: o.signal,
+      onError: (error) => this.fail(error),
+    });
   }
 
   get key(): string {
     return this.o.key;
   }
   get rows(): number {
-    return this.spool.rows;
+    return this.closedRows + (this.spool?.rows ?? 0);
   }
   get chars(): number {
-    return this.spool.chars;
-  }
-  get firstLine(): number {
-    return this.spool.firstLine;
+    return this.closedChars + (this.spool?.chars ?? 0);
   }
   get lastLine(): number {
-    return this.spool.lastLine;
+    return this.spool?.lastLine ?? this.closedLastLine;
   }
 
   append(entry: SpoolEntry, line: number): Promise<void> | undefined {
-    return this.spool.append(entry, line);
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.rows === 0) this.firstLine = line;
+    this.spool ??= new Spool(join(this.o.dir, `spool-${this.o.fileId()}.jsonl`));
+    const wait = this.spool.append(entry, line);
+    if (this.spool.rows < (this.o.segmentRows ?? SEGMENT_ROWS) && this.spool.chars < (this.o.segmentChars ?? SEGMENT_CHARS)) return wait;
+    this.cutSegment();
+    const room = this.o.backlog.room();
+    return wait && room ? Promise.all([wait, room]).then(() => undefined) : (wait ?? room);
   }
 
   async complete(): Promise<SinkResult> {
-    const out = join(this.o.dir, `file-${this.o.fileId()}.${this.o.format.fileType}`);
-    try {
-      await this.spool.close();
-      await this.o.conversions.run(() => this.convert(out));
-      await rm(this.spool.path, { force: true });
-      const bytes = (await stat(out)).size;
-      const receipt = await this.o.uploader.upload(
-        { localPath: out, key: this.o.key, contentType: this.o.contentType, gzip: this.o.gzip, jsonArray: false, signal: this.o.signal },
-        bytes,
-      );
-      return { receipt, rows: this.spool.rows };
-    } finally {
-      await Promise.all([rm(out, { force: true }), rm(this.spool.path, { force: true })]);
-    }
+    this.cutSegment();
+    await this.appended;
+    if (this.failure !== undefined) throw this.failure;
+    const receipt = await this.output.finish();
+    return { receipt, rows: this.rows };
   }
 
   async discard(): Promise<void> {
-    await this.spool.discard();
-    await rm(this.spool.path, { force: true });
+    this.discarding = true;
+    this.failure ??= new Error("discarded");
+    const spool = this.spool;
+    this.spool = undefined;
+    if (spool) {
+      await spool.discard();
+      await rm(spool.path, { force: true });
+    }
+    await this.output.abort();
+    await Promise.allSettled([...this.pending]);
   }
 
-  private async convert(out: string): Promise<void> {
+  /** Hands the current segment to DuckDB; its output joins the upload after the previous segment's. */
+  private cutSegment(): void {
+    const spool = this.spool;
+    if (!spool || spool.rows === 0) return;
+    this.spool = undefined;
+    this.closedRows += spool.rows;
+    this.closedChars += spool.chars;
+    this.closedLastLine = spool.lastLine;
+    const index = this.segments++;
+    const out = join(this.o.dir, `file-${this.o.fileId()}.${this.o.format.fileType}`);
+    const converted = spool
+      .close()
+      .then(() => this.o.conversions.run(() => this.convert(spool, out, index)))
+      .finally(() => rm(spool.path, { force: true }));
+    const previous = this.appended;
+    const segment = Promise.all([converted, previous])
+      .then(() => this.output.append(out))
+      .finally(() => rm(out, { force: true }));
+    this.appended = segment;
+    const settled = segment.catch((error: unknown) => this.fail(error));
+    this.pending.add(settled);
+    void settled.finally(() => this.pending.delete(settled));
+    this.o.backlog.track(settled);
+  }
+
+  private fail(error: unknown): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    if (!this.discarding) this.o.onError(error);
+  }
+
+  private async convert(spool: Spool, out: string, index: number): Promise<void> {
+    if (this.failure !== undefined) throw this.failure;
     // DuckDB allocates this per reader thread: enough for the longest line.
-    const bufferBytes = Math.max(2 << 20, this.spool.longestLine + 1024);
-    const source = `read_ndjson(${quoteLiteral(this.spool.path)}, columns=${this.o.readColumns}, maximum_object_size=${bufferBytes}, ignore_errors=false)`;
+    const bufferBytes = Math.max(2 << 20, spool.longestLine + 1024);
+    const read = `read_ndjson(${quoteLiteral(spool.path)}, columns=${this.o.readColumns}, maximum_object_size=${bufferBytes}, ignore_errors=false)`;
+    // Segments after the first continue the same CSV: no second header.
+    const format = index === 0 ? this.o.format : { ...this.o.format, header: false };
     const db = await this.o.openDb();
     const connection = await db.connect();
     try {
       // Date-times without an offset are UTC, and CSV date-times are printed in UTC.
       await connection.run("SET TimeZone = 'UTC'");
-      await connection.run(`COPY (SELECT ${this.o.select} FROM ${source}) TO ${quoteLiteral(out)} (${copyOptions(this.o.format)})`);
+      await connection.run(`COPY (SELECT ${this.o.select} FROM ${read}) TO ${quoteLiteral(out)} (${copyOptions(format)})`);
     } catch (error) {
       const reason = error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error);
       throw new FileWriteError(
-        `could not convert the records of stream '${this.o.stream}' from input lines ${this.spool.firstLine}–${this.spool.lastLine} to ${this.o.format.fileType}: ${reason}; ` +
+        `could not convert the records of stream '${this.o.stream}' from input lines ${spool.firstLine}–${spool.lastLine} to ${this.o.format.fileType}: ${reason}; ` +
           "check that the values match the SCHEMA types (turn validate_records on to find the exact line)",
         { cause: error },
       );
