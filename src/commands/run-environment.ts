@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, fstatSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -24,6 +24,15 @@ export interface RunEnvironment {
  * exits within shutdown_timeout_seconds even if a request hangs), a closed stdout ends the run with an error, and
  * credentials (with role_arn: the assumed role, refreshed in long runs) are resolved before any input is read.
  */
+/** Reads of 1 MiB for files (stdin redirected from a file too): 16× fewer reads than Node's default 64 KiB. */
+const FILE_READ_BYTES = 1 << 20;
+
+function openInput(inputPath: string | undefined): Readable {
+  if (inputPath) return createReadStream(inputPath, { highWaterMark: FILE_READ_BYTES });
+  if (fstatSync(0).isFile()) return createReadStream("", { fd: 0, autoClose: false, highWaterMark: FILE_READ_BYTES });
+  return process.stdin;
+}
+
 export async function withRunEnvironment<T>(
   settings: Settings,
   inputPath: string | undefined,
@@ -32,7 +41,7 @@ export async function withRunEnvironment<T>(
 ): Promise<T> {
   const controller = new AbortController();
   let settled = false;
-  const input = inputPath ? createReadStream(inputPath) : process.stdin;
+  const input = openInput(inputPath);
   const onSignal = (signal: "SIGTERM" | "SIGINT") => (): void => {
     logger.warn(`${signal} received: stopping, aborting in-flight uploads`);
     controller.abort(signal);

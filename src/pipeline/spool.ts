@@ -25,7 +25,8 @@ export class Spool {
   lastLine = 0;
   /** Longest entry in bytes (an upper bound for strings): sizes DuckDB's read buffer. */
   longestLine = 0;
-  private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private buffer: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private readonly spare: Buffer[] = [];
   private used = 0;
   private writing: Promise<void> = Promise.resolve();
   private writeError: unknown;
@@ -94,12 +95,17 @@ export class Spool {
 
   private flushChunk(): Promise<void> {
     if (this.writeError) return Promise.reject(this.writeError);
-    const data = this.buffer.subarray(0, this.used);
-    // The buffer being written is handed over; appends continue into a fresh one.
-    this.buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    const full = this.buffer;
+    const data = full.subarray(0, this.used);
+    // The buffer being written is handed over; appends continue into a spare one. Buffers come back once
+    // written: fresh 1 MiB buffers would have V8 run full collections for their external memory.
+    this.buffer = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
     this.used = 0;
     const previous = this.writing;
-    this.writing = previous.then(() => (data.length > 0 ? writeAsync(this.fd, data) : undefined));
+    const recycle = (): void => {
+      if (full.length === CHUNK_BYTES) this.spare.push(full);
+    };
+    this.writing = previous.then(() => (data.length > 0 ? writeAsync(this.fd, data).then(recycle) : recycle()));
     this.writing.catch((error: unknown) => {
       this.writeError = error;
     });
