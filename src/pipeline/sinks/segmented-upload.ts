@@ -4,6 +4,9 @@ import type { Writable } from "node:stream";
 import { ParquetConcat, readPiece } from "../../parquet/parquet-concat.js";
 import type { Uploader, UploadReceipt } from "../uploader.js";
 
+/** Converted segments are read in 1 MiB chunks: each read costs the main thread, whatever its size. */
+const READ_BYTES = 1 << 20;
+
 export interface SegmentedUploadOptions {
   uploader: Uploader;
   key: string;
@@ -35,11 +38,11 @@ export class SegmentedUpload {
   async append(path: string): Promise<void> {
     const first = this.upload === undefined;
     const upload = this.started();
-    if (!this.concat) return this.copy(createReadStream(path), upload);
+    if (!this.concat) return this.copy(createReadStream(path, { highWaterMark: READ_BYTES }), upload);
     const piece = await readPiece(path);
     const range = this.concat.add(piece);
     if (first) await this.write(this.concat.header(), upload);
-    await this.copy(createReadStream(path, { start: range.start, end: range.end - 1 }), upload);
+    await this.copy(createReadStream(path, { start: range.start, end: range.end - 1, highWaterMark: READ_BYTES }), upload);
   }
 
   async finish(): Promise<UploadReceipt> {
