@@ -52,7 +52,9 @@ export function airbyteHandler(
   const otherSeen = new Set<string>();
 
   return (text, line) => {
+    const clock = router.metrics.lineClock();
     const message = parseAirbyteLine(text, line);
+    router.metrics.addSampled("parse", clock);
     switch (message.type) {
       case "RECORD": {
         const key = streamKey(message.namespace, message.stream);

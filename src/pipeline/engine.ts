@@ -73,6 +73,7 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
     uploaderFor: protocol.objectMetadata ? perStreamUploaders(settings, protocol.objectMetadata, uploader) : undefined,
     streamNameOf: protocol.streamName,
     flusher,
+    metrics,
     openDb: isDuckFormat(format) ? () => openDuckDb(settings, ctx.runDir) : undefined,
     runDir: ctx.runDir,
     signal,

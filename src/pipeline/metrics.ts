@@ -2,6 +2,9 @@ import type { Logger } from "../log.js";
 
 export type Stage = "parse" | "validate" | "buffer" | "convert" | "upload";
 
+/** One input line in this many is timed (timing every line would cost more than some stages take). */
+const SAMPLE_EVERY = 16;
+
 /**
  * Counters and stage timers, printed as Singer METRIC lines periodically and at the end. Counters follow the
  * Singer SDK: each METRIC line carries the increase since the previous line of the same counter (and tags), so
@@ -17,6 +20,9 @@ export class Metrics {
   private readonly reported = new Map<string, number>();
   readonly stageSeconds: Record<Stage, number> = { parse: 0, validate: 0, buffer: 0, convert: 0, upload: 0 };
   private readonly started = process.hrtime.bigint();
+  private lines = 0;
+  /** Whether the current input line is one of the timed ones. */
+  sampling = false;
 
   constructor(
     private readonly logger: Logger,
@@ -34,6 +40,17 @@ export class Metrics {
 
   addStage(stage: Stage, seconds: number): void {
     this.stageSeconds[stage] += seconds;
+  }
+
+  /** At the start of each input line: performance.now() when this line is timed, else -1. */
+  lineClock(): number {
+    this.sampling = ++this.lines % SAMPLE_EVERY === 0;
+    return this.sampling ? performance.now() : -1;
+  }
+
+  /** Adds a timed line's stage (from `since`, a lineClock reading), scaled to stand for the lines not timed. */
+  addSampled(stage: Stage, since: number): void {
+    if (since >= 0) this.stageSeconds[stage] += ((performance.now() - since) * SAMPLE_EVERY) / 1000;
   }
 
   /**

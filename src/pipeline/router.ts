@@ -145,6 +145,11 @@ export class Router {
     }
   }
 
+  /** The run's counters and stage timers (the input handlers time parsing). */
+  get metrics(): Metrics {
+    return this.deps.metrics;
+  }
+
   /** Checks and buffers one record; returns a promise when the caller must wait (back-pressure). */
   record(stream: string, incoming: IncomingRecord, line: number, text: string): Promise<void> | undefined {
     const state = this.streams.get(stream);
@@ -156,14 +161,19 @@ export class Router {
       const version = this.versions.get(stream);
       if (version !== undefined) incoming = { ...incoming, version };
     }
+    const metrics = this.deps.metrics;
+    const validating = metrics.sampling ? performance.now() : -1;
     const problem = this.problemWith(incoming.record, plan);
+    metrics.addSampled("validate", validating);
     if (problem !== undefined) return this.refuse(stream, line, problem, text);
 
     const cursor = this.deps.template.usesCursor && plan.cursorField !== undefined ? parseCursor(incoming.record[plan.cursorField]) : NULL_CURSOR;
     const partition = this.deps.template.usesCursor ? cursorPartitionId(this.deps.template, cursor, this.deps.options.timeZone) : "";
     const batch = (state.batch ??= this.newBatch(state));
+    const buffering = metrics.sampling ? performance.now() : -1;
     const writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape, plan.exactText), line);
-    this.deps.metrics.countRecord(stream);
+    metrics.addSampled("buffer", buffering);
+    metrics.countRecord(stream);
     const o = this.deps.options;
     if (o.trackCursorRange && plan.cursorField !== undefined) batch.noteCursor(partition, incoming.record[plan.cursorField]);
 

@@ -5,7 +5,9 @@ import type { Router } from "./router.js";
 /** Singer lines → router calls. The record's and the state's source text are kept exactly as sent. */
 export function singerHandler(router: Router): (text: string, line: number, bytes?: Buffer) => Promise<void> | undefined {
   return (text, line, bytes) => {
+    const clock = router.metrics.lineClock();
     const message = parseSingerLine(text, line);
+    router.metrics.addSampled("parse", clock);
     switch (message.type) {
       case "RECORD":
         // The record's source text is looked up in the line only when a file needs it (JSON formats, rewriting).

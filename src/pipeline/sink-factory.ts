@@ -7,6 +7,7 @@ import { joinKey } from "../s3/safe-key.js";
 import type { SinkOpener } from "./batch.js";
 import { contentTypeOf, extensionOf, isDuckFormat, type FileFormat } from "./file-format.js";
 import type { Flusher } from "./flusher.js";
+import type { Metrics } from "./metrics.js";
 import { DuckFileSink } from "./sinks/duck-file-sink.js";
 import { Backlog } from "./sinks/backlog.js";
 import { SerialQueue } from "./sinks/serial-queue.js";
@@ -32,6 +33,8 @@ export interface SinkFactoryDeps {
   /** The `{stream_name}` of a stream id; undefined → the id itself. */
   streamNameOf?: ((stream: string) => string) | undefined;
   flusher: Flusher;
+  /** Takes the seconds DuckDB spends converting (stage "convert"). */
+  metrics?: Pick<Metrics, "addStage"> | undefined;
   /** deterministic_keys: names each file from what opened it instead of the run id and part (deterministic-key.ts). */
   deterministic?: DeterministicKeys | undefined;
   /** Opens a DuckDB instance for one conversion (CSV/Parquet); undefined for JSON formats. */
@@ -116,6 +119,7 @@ export class SinkFactory {
       // CSV can be longer than the records' JSON (quoting, long date-times), never twice as long.
       sizeHint: 2 * this.d.settings.max_file_bytes,
       stream: ref.stream,
+      onConverted: (seconds) => this.d.metrics?.addStage("convert", seconds),
     });
   }
 }

@@ -9,7 +9,6 @@ import { buildEngine, type Engine, type ProtocolOptions } from "./engine.js";
 import type { Flusher, StoredObject } from "./flusher.js";
 import { readLines } from "./line-reader.js";
 import { writeManifests } from "./manifest.js";
-import { since } from "./metrics.js";
 import { fileFormatOf, objectOptionsOf } from "./run-options.js";
 import { createRunDir, removeRunDir } from "./run-dir.js";
 import { singerHandler } from "./singer-input.js";
@@ -88,7 +87,6 @@ function startTimers(settings: Settings, engine: Engine): NodeJS.Timeout[] {
 async function readAll(io: RunIO, settings: Settings, engine: Engine, handle: (text: string, line: number, bytes: Buffer) => Promise<void> | undefined): Promise<number> {
   const { flusher, deterministic } = engine;
   let records = 0;
-  const t0 = process.hrtime.bigint();
   await readLines(io.input, settings.max_line_bytes, (text, line, bytes) => {
     if (flusher.failure !== undefined) throw flusher.failure;
     if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));
@@ -96,7 +94,6 @@ async function readAll(io: RunIO, settings: Settings, engine: Engine, handle: (t
     if (deterministic) deterministic.line = text;
     return handle(text, line, bytes);
   });
-  engine.metrics.addStage("parse", since(t0));
   if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));
   return records;
 }

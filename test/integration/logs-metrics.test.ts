@@ -83,6 +83,18 @@ describe("METRIC lines", () => {
     expect(result.stateLines).toEqual([{ done: true }]);
   });
 
+  it("time where the run went: parse, validate, buffer (main thread), convert (DuckDB) and upload", async () => {
+    const config = writeConfig(s3Config(s3, bucket, { file_type: "parquet" }));
+    const result = await runCli(["--config", config], { input: twoStreams(20_000, 20_000), timeoutMs: 60_000 });
+    expect(result.code, result.stderr.slice(-2000)).toBe(0);
+    const [stages] = textMetrics(result.stderr).filter((m) => m.metric === "stage_seconds");
+    expect(Object.keys(stages!.tags).sort()).toEqual(["buffer", "convert", "parse", "upload", "validate"]);
+    for (const stage of ["parse", "validate", "buffer", "convert", "upload"]) expect(stages!.tags[stage], stage).toBeGreaterThan(0);
+    // Main-thread stages are parts of the run; DuckDB's and the uploads' overlap it.
+    const main = Number(stages!.tags["parse"]) + Number(stages!.tags["validate"]) + Number(stages!.tags["buffer"]);
+    expect(main).toBeLessThan(stages!.value);
+  });
+
   it("are printed every metrics_interval_seconds while a slow input is still open, so progress is visible", async () => {
     const dir = makeTempDir("target-s3-fifo-");
     const fifo = join(dir, "input.fifo");

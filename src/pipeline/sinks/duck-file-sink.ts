@@ -39,6 +39,8 @@ export interface DuckSinkOptions {
   stream: string;
   signal: AbortSignal;
   onError: (error: unknown) => void;
+  /** Told how long each conversion took. */
+  onConverted?: (seconds: number) => void;
   /** Segment size limits (tests make them small). */
   segmentRows?: number;
   segmentChars?: number;
@@ -162,6 +164,7 @@ export class DuckFileSink implements PartitionSink {
     const read = `read_ndjson(${quoteLiteral(spool.path)}, columns=${this.o.readColumns}, maximum_object_size=${bufferBytes}, ignore_errors=false)`;
     // Segments after the first continue the same CSV: no second header.
     const format = index === 0 ? this.o.format : { ...this.o.format, header: false };
+    const started = performance.now();
     const db = await this.o.openDb();
     const connection = await db.connect();
     try {
@@ -178,6 +181,7 @@ export class DuckFileSink implements PartitionSink {
     } finally {
       connection.closeSync();
       db.closeSync();
+      this.o.onConverted?.((performance.now() - started) / 1000);
     }
   }
 }
