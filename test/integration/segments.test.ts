@@ -2,14 +2,17 @@
 // pieces are joined into one object (CSV: one header; Parquet: one footer over every row group). Read back whole.
 import { describe, expect, it } from "vitest";
 import { readObjectRows, readParquetIndependently, readParquetMetadata, toJsonSafe } from "../helpers/read-back.js";
-import { runCli, s3Config, writeConfig } from "../helpers/run-cli.js";
+import { readdirSync } from "node:fs";
+import { makeTempDir, runCli, s3Config, writeConfig } from "../helpers/run-cli.js";
+import type { FaultProxy } from "../helpers/fault-proxy.js";
 import type { S3TestServer } from "../helpers/s3-server.js";
-import { useS3 } from "../helpers/s3-fixture.js";
+import { useS3WithProxy } from "../helpers/s3-fixture.js";
 
 let s3: S3TestServer;
+let proxy: FaultProxy;
 let bucket: string;
-useS3((f) => {
-  ({ s3, bucket } = f);
+useS3WithProxy((f) => {
+  ({ s3, proxy, bucket } = f);
 });
 
 const ROWS = 140_000; // three segments: 65,536 + 65,536 + 8,928
@@ -52,8 +55,10 @@ function input(): string {
   return out.join("\n") + "\n";
 }
 
+const KEYS = { key_template: "{stream_name}/part-{part}.{extension}" };
+
 async function runFormat(extra: Record<string, unknown>): Promise<Map<string, string>> {
-  const result = await runCli(["--config", writeConfig(s3Config(s3, bucket, { key_template: "{stream_name}/part-{part}.{extension}", ...extra }))], {
+  const result = await runCli(["--config", writeConfig(s3Config(s3, bucket, { ...KEYS, ...extra }))], {
     input: input(),
     timeoutMs: 120_000,
   });
@@ -102,5 +107,19 @@ describe("files of several segments", () => {
         expect(text.split("\n").filter((l) => l.startsWith("id,")).length).toBe(1);
       }
     }
+  });
+
+  it("a part upload refused while segments still arrive fails the run: multipart aborted, no object, no STATE", async () => {
+    proxy.setRules([{ action: "status403", match: (r) => r.operation === "UploadPart" && (r.key ?? "").startsWith("alpha/") }]);
+    const tempDir = makeTempDir("segments-failure-");
+    const config = s3Config(proxy, bucket, { ...KEYS, file_type: "csv", multipart_part_size: 5 * 1024 * 1024, max_retries: 1, temp_dir: tempDir });
+    const result = await runCli(["--config", writeConfig(config)], { input: input(), timeoutMs: 120_000 });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/alpha\/part-00001\.csv failed in UploadPart: AccessDenied/);
+    expect(result.stdout.trim()).toBe("");
+    expect(proxy.byOperation("AbortMultipartUpload").length).toBeGreaterThan(0);
+    expect((await s3.listObjects(bucket)).map((o) => o.key).filter((k) => k.startsWith("alpha/"))).toEqual([]);
+    // Spooled and converted segments are gone with the run's folder.
+    expect(readdirSync(tempDir)).toEqual([]);
   });
 });
