@@ -116,8 +116,8 @@ export class SinkFactory {
       select,
       dir: this.d.runDir,
       fileId: () => ++this.fileId,
-      // CSV can be longer than the records' JSON (quoting, long date-times), never twice as long.
-      sizeHint: 2 * this.d.settings.max_file_bytes,
+      // CSV can be longer than the records' JSON (doubled quotes in nested values, long date-times): at most ~2×.
+      sizeHint: 3 * this.d.settings.max_file_bytes,
       stream: ref.stream,
       onConverted: (seconds) => this.d.metrics?.addStage("convert", seconds),
     });
