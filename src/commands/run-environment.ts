@@ -19,11 +19,6 @@ export interface RunEnvironment {
   emit: (line: string) => void;
 }
 
-/**
- * Sets up what every run needs and tears it down: SIGTERM/SIGINT stop reading and abort uploads (the process
- * exits within shutdown_timeout_seconds even if a request hangs), a closed stdout ends the run with an error, and
- * credentials (with role_arn: the assumed role, refreshed in long runs) are resolved before any input is read.
- */
 /** Reads of 1 MiB for files (stdin redirected from a file too): 16× fewer reads than Node's default 64 KiB. */
 const FILE_READ_BYTES = 1 << 20;
 
@@ -33,6 +28,11 @@ function openInput(inputPath: string | undefined): Readable {
   return process.stdin;
 }
 
+/**
+ * Sets up what every run needs and tears it down: SIGTERM/SIGINT stop reading and abort uploads (the process
+ * exits within shutdown_timeout_seconds even if a request hangs), a closed stdout ends the run with an error, and
+ * credentials (with role_arn: the assumed role, refreshed in long runs) are resolved before any input is read.
+ */
 export async function withRunEnvironment<T>(
   settings: Settings,
   inputPath: string | undefined,

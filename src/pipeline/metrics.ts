@@ -22,7 +22,7 @@ export class Metrics {
   private readonly started = process.hrtime.bigint();
   private lines = 0;
   /** Whether the current input line is one of the timed ones. */
-  sampling = false;
+  private sampling = false;
 
   constructor(
     private readonly logger: Logger,
@@ -45,6 +45,11 @@ export class Metrics {
   /** At the start of each input line: performance.now() when this line is timed, else -1. */
   lineClock(): number {
     this.sampling = ++this.lines % SAMPLE_EVERY === 0;
+    return this.stageClock();
+  }
+
+  /** Within the current line, at the start of a stage: performance.now() when the line is timed, else -1. */
+  stageClock(): number {
     return this.sampling ? performance.now() : -1;
   }
 

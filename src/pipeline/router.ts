@@ -162,7 +162,7 @@ export class Router {
       if (version !== undefined) incoming = { ...incoming, version };
     }
     const metrics = this.deps.metrics;
-    const validating = metrics.sampling ? performance.now() : -1;
+    const validating = metrics.stageClock();
     const problem = this.problemWith(incoming.record, plan);
     metrics.addSampled("validate", validating);
     if (problem !== undefined) return this.refuse(stream, line, problem, text);
@@ -170,7 +170,7 @@ export class Router {
     const cursor = this.deps.template.usesCursor && plan.cursorField !== undefined ? parseCursor(incoming.record[plan.cursorField]) : NULL_CURSOR;
     const partition = this.deps.template.usesCursor ? cursorPartitionId(this.deps.template, cursor, this.deps.options.timeZone) : "";
     const batch = (state.batch ??= this.newBatch(state));
-    const buffering = metrics.sampling ? performance.now() : -1;
+    const buffering = metrics.stageClock();
     const writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape, plan.exactText), line);
     metrics.addSampled("buffer", buffering);
     metrics.countRecord(stream);

@@ -13,9 +13,9 @@ import { SegmentedUpload } from "./segmented-upload.js";
 import type { SerialQueue } from "./serial-queue.js";
 
 /** A segment is converted once it holds this many records (one Parquet row group) … */
-export const SEGMENT_ROWS = 65_536;
+const SEGMENT_ROWS = 65_536;
 /** … or this many bytes of records, whichever comes first. */
-export const SEGMENT_CHARS = 64 << 20;
+const SEGMENT_CHARS = 64 << 20;
 
 export interface DuckSinkOptions {
   /** A fresh instance per conversion: closing it returns DuckDB's memory, so RSS stays flat between files. */
@@ -41,9 +41,6 @@ export interface DuckSinkOptions {
   onError: (error: unknown) => void;
   /** Told how long each conversion took. */
   onConverted?: (seconds: number) => void;
-  /** Segment size limits (tests make them small). */
-  segmentRows?: number;
-  segmentChars?: number;
 }
 
 /**
@@ -99,7 +96,7 @@ export class DuckFileSink implements PartitionSink {
     if (this.rows === 0) this.firstLine = line;
     this.spool ??= new Spool(join(this.o.dir, `spool-${this.o.fileId()}.jsonl`));
     const wait = this.spool.append(entry, line);
-    if (this.spool.rows < (this.o.segmentRows ?? SEGMENT_ROWS) && this.spool.chars < (this.o.segmentChars ?? SEGMENT_CHARS)) return wait;
+    if (this.spool.rows < SEGMENT_ROWS && this.spool.chars < SEGMENT_CHARS) return wait;
     this.cutSegment();
     const room = this.o.backlog.room();
     return wait && room ? Promise.all([wait, room]).then(() => undefined) : (wait ?? room);
