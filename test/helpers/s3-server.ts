@@ -16,10 +16,14 @@ import {
   type ListObjectsCommandOutput,
 } from "@aws-sdk/client-s3";
 
+interface S3rverObject {
+  content: Buffer | NodeJS.ReadableStream;
+}
 interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
   httpServer?: Server;
+  store: { putObject(object: S3rverObject): Promise<unknown> };
 }
 type S3rverConstructor = new (options: {
   address: string;
@@ -85,9 +89,26 @@ export function randomBucketName(prefix = "test"): string {
   return `${prefix}-${randomBytes(6).toString("hex")}`;
 }
 
+/**
+ * s3rver opens (and truncates) the object's file before the request body arrives, so a PutObject whose client dies
+ * mid-request leaves an empty object behind, or empties the one that was there. S3 stores a PUT whole or not at
+ * all: the body is read to its end first, and an aborted request changes nothing.
+ */
+function makePutObjectAtomic(s3rver: S3rverInstance): void {
+  const store = s3rver.store;
+  const putObject = store.putObject.bind(store);
+  store.putObject = async (object) => {
+    if (Buffer.isBuffer(object.content)) return putObject(object);
+    const chunks: Buffer[] = [];
+    for await (const chunk of object.content) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    return putObject({ ...object, content: Buffer.concat(chunks) });
+  };
+}
+
 export async function startS3Server(): Promise<S3TestServer> {
   const directory = mkdtempSync(join(tmpdir(), "target-s3-s3rver-"));
   const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
+  makePutObjectAtomic(s3rver);
   let address: AddressInfo;
   try {
     address = await s3rver.run();

@@ -5,6 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
+import { once } from "node:events";
+import { connect } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { Upload } from "@aws-sdk/lib-storage";
@@ -69,6 +72,22 @@ describe("s3-server", () => {
     expect((await s3.listObjects(bucket)).map((o) => o.key)).toEqual(["a/one.txt", "a/two.bin", "b/three.txt"]);
     expect((await s3.getObject(bucket, "a/one.txt")).toString()).toBe("hello");
     expect((await s3.getObject(bucket, "a/two.bin")).equals(bytes)).toBe(true);
+  });
+
+  it("stores a PutObject whole or not at all: a request cut off mid-body leaves no object and keeps the old one", async () => {
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: "keep.txt", Body: "kept" }));
+    const { port } = new URL(s3.endpoint);
+    for (const key of ["keep.txt", "new.txt"]) {
+      // 10 of the 100 announced bytes, then the client is gone (a target killed mid-upload).
+      const socket = connect(Number(port), "127.0.0.1");
+      await once(socket, "connect");
+      socket.write(`PUT /${bucket}/${key} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\n0123456789`);
+      await sleep(200);
+      socket.destroy();
+    }
+    await sleep(200);
+    expect(await s3.listObjects(bucket)).toEqual([{ key: "keep.txt", size: 4 }]);
+    expect((await s3.getObject(bucket, "keep.txt")).toString()).toBe("kept");
   });
 
   it("gives every test its own bucket", async () => {
