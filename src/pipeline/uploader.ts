@@ -7,7 +7,7 @@ import { AbortMultipartUploadCommand, type S3Client, type PutObjectCommandInput 
 import { Upload } from "@aws-sdk/lib-storage";
 import { UploadError } from "../errors.js";
 import { folderOf, grantHint, isRetryableS3Error, s3ErrorFacts } from "../s3/iam.js";
-import { confirmUpload, ExpectedEtag } from "../s3/confirm-upload.js";
+import { confirmUpload, ExpectedEtag, type UploadedPart } from "../s3/confirm-upload.js";
 
 /** Object options applied to every upload (SSE, storage class, ACL, tags, metadata). */
 export type ObjectOptions = Pick<
@@ -47,6 +47,7 @@ export function partSizeFor(fileBytes: number, configured: number, framing: { gz
 /** lib-storage keeps these on the instance; read them to abort its multipart upload ourselves. */
 interface UploadInternals {
   uploadId?: string;
+  uploadedParts?: UploadedPart[];
   concurrentUploaders?: Array<Promise<unknown>>;
 }
 
@@ -114,7 +115,8 @@ export class Uploader {
       ([result]) => ({ key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes }),
       async (error: unknown) => {
         if (sourceDone && !request.signal.aborted) {
-          const confirmed = await this.confirmStored(request.key, error, { bytes, etags: expected.etags() });
+          const parts = (upload as unknown as UploadInternals).uploadedParts ?? [];
+          const confirmed = await this.confirmStored(request.key, error, { bytes, etags: expected.etags(parts) });
           if (confirmed) return confirmed;
         }
         input.destroy();

@@ -1,47 +1,45 @@
 import { createHash, type Hash } from "node:crypto";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 
+/** What lib-storage records for each uploaded part (its `uploadedParts`). */
+export interface UploadedPart {
+  PartNumber?: number | undefined;
+  ETag?: string | undefined;
+}
+
 /**
- * The ETag S3 gives an object uploaded from these bytes: the MD5 of the body for a single PutObject, or, for a
- * multipart upload in parts of `partSize` bytes (lib-storage cuts exactly there), the MD5 of the parts' binary MD5s
- * followed by `-<number of parts>`. Fed chunk by chunk as the body streams to the upload.
+ * The ETag S3 gives an object uploaded from these bytes. lib-storage sends a body of at most `partSize` bytes as one
+ * PutObject, whose ETag is the body's MD5: only those first bytes are hashed here. A longer body goes up as parts of
+ * `partSize` bytes, and the object's ETag is the MD5 of the parts' binary MD5s followed by `-<number of parts>`; each
+ * part's MD5 is the ETag S3 answered its UploadPart with, so the body is not hashed again on the main thread.
  */
 export class ExpectedEtag {
-  private readonly partDigests: Buffer[] = [];
-  private part: Hash = createHash("md5");
-  private partBytes = 0;
-  private whole: Hash = createHash("md5");
+  private readonly head: Hash = createHash("md5");
   bytes = 0;
 
   constructor(private readonly partSize: number) {}
 
   update(chunk: Buffer): void {
+    if (this.bytes < this.partSize) this.head.update(this.bytes + chunk.length <= this.partSize ? chunk : chunk.subarray(0, this.partSize - this.bytes));
     this.bytes += chunk.length;
-    this.whole.update(chunk);
-    let offset = 0;
-    while (offset < chunk.length) {
-      const take = Math.min(chunk.length - offset, this.partSize - this.partBytes);
-      this.part.update(chunk.subarray(offset, offset + take));
-      this.partBytes += take;
-      offset += take;
-      if (this.partBytes === this.partSize) {
-        this.partDigests.push(this.part.digest());
-        this.part = createHash("md5");
-        this.partBytes = 0;
-      }
-    }
   }
 
   /**
-   * The quoted ETags these bytes may have, once the whole body went through `update`: S3's (MD5 of the body, or the
-   * multipart form) first; for a multipart upload also the MD5 of the whole body, which some S3-compatible stores
-   * (s3rver among them) give multipart objects. Either one proves the same bytes.
+   * The quoted ETag these bytes have once the whole body went through `update`, given the parts S3 acknowledged
+   * (multipart). Empty when the parts cannot tell: one missing, or an ETag that is not an MD5 (SSE-KMS).
    */
-  etags(): string[] {
-    const whole = `"${this.whole.copy().digest("hex")}"`;
-    if (this.bytes < this.partSize) return [whole];
-    const digests = this.partBytes > 0 ? [...this.partDigests, this.part.copy().digest()] : this.partDigests;
-    return [`"${createHash("md5").update(Buffer.concat(digests)).digest("hex")}-${digests.length}"`, whole];
+  etags(parts: readonly UploadedPart[]): string[] {
+    if (this.bytes <= this.partSize) return [`"${this.head.copy().digest("hex")}"`];
+    const count = Math.ceil(this.bytes / this.partSize);
+    const sorted = [...parts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+    if (sorted.length !== count || sorted.some((p, i) => p.PartNumber !== i + 1)) return [];
+    const digests: Buffer[] = [];
+    for (const part of sorted) {
+      const hex = /^"?([0-9a-fA-F]{32})"?$/.exec(part.ETag ?? "")?.[1];
+      if (hex === undefined) return [];
+      digests.push(Buffer.from(hex, "hex"));
+    }
+    return [`"${createHash("md5").update(Buffer.concat(digests)).digest("hex")}-${count}"`];
   }
 }
 
@@ -73,5 +71,6 @@ export async function confirmUpload(
   if (size !== expected.bytes) return { stored: false, reason: `the object there has ${size ?? "unknown"} bytes, not ${expected.bytes}` };
   const exact = head.ETag !== undefined && expected.etags.includes(head.ETag);
   if (exact || !options.etagIsMd5 || options.sizeIsEnough) return { stored: true, etag: head.ETag, exact };
-  return { stored: false, reason: `the object there has ETag ${head.ETag ?? "(none)"}, not ${expected.etags.join(" or ")}` };
+  const wanted = expected.etags.length > 0 ? `not ${expected.etags.join(" or ")}` : "and the parts S3 acknowledged do not tell which ETag it should have";
+  return { stored: false, reason: `the object there has ETag ${head.ETag ?? "(none)"}, ${wanted}` };
 }

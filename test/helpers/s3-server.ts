@@ -1,8 +1,8 @@
 // A real S3-compatible HTTP server (s3rver) for tests, in-process on 127.0.0.1 with an ephemeral port and a fresh
 // directory. Known s3rver limits: AbortMultipartUpload and ListParts answer 405, ListMultipartUploads answers 501,
 // so aborts must be asserted on the wire (fault-proxy's `requests`), not through the server.
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
@@ -23,7 +23,11 @@ interface S3rverInstance {
   run(): Promise<AddressInfo>;
   close(): Promise<void>;
   httpServer?: Server;
-  store: { putObject(object: S3rverObject): Promise<unknown> };
+  store: {
+    putObject(object: S3rverObject): Promise<unknown>;
+    putObjectMultipart(bucket: string, uploadId: string, parts: Array<{ number: number }>): Promise<{ size: number; md5: string }>;
+    getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+  };
 }
 type S3rverConstructor = new (options: {
   address: string;
@@ -105,10 +109,32 @@ function makePutObjectAtomic(s3rver: S3rverInstance): void {
   };
 }
 
+/**
+ * s3rver gives a completed multipart object the MD5 of its whole body as ETag. S3 (and MinIO, Ceph, R2) give the MD5
+ * of the parts' binary MD5s followed by `-<number of parts>`, which is what the target expects when it confirms an
+ * upload whose CompleteMultipartUpload answer was lost.
+ */
+function makeMultipartEtagLikeS3(s3rver: S3rverInstance): void {
+  const store = s3rver.store;
+  const complete = store.putObjectMultipart.bind(store);
+  store.putObjectMultipart = async (bucket, uploadId, parts) => {
+    const uploadDir = join(store.getResourcePath(bucket, undefined, "uploads"), uploadId);
+    const key = readFileSync(join(uploadDir, "key"), "utf8");
+    const digests = [...parts]
+      .sort((a, b) => a.number - b.number)
+      .map((part) => createHash("md5").update(readFileSync(join(uploadDir, String(part.number)))).digest());
+    const result = await complete(bucket, uploadId, parts);
+    const etag = `${createHash("md5").update(Buffer.concat(digests)).digest("hex")}-${digests.length}`;
+    writeFileSync(store.getResourcePath(bucket, key, "object.md5"), etag);
+    return { ...result, md5: etag };
+  };
+}
+
 export async function startS3Server(): Promise<S3TestServer> {
   const directory = mkdtempSync(join(tmpdir(), "target-s3-s3rver-"));
   const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
   makePutObjectAtomic(s3rver);
+  makeMultipartEtagLikeS3(s3rver);
   let address: AddressInfo;
   try {
     address = await s3rver.run();

@@ -1,5 +1,5 @@
 // Self-tests of the test helpers: the local S3 server, the fault proxy, the fake STS and the read-back readers.
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { gzipSync } from "node:zlib";
 import { once } from "node:events";
 import { connect } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { Upload } from "@aws-sdk/lib-storage";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -88,6 +88,19 @@ describe("s3-server", () => {
     await sleep(200);
     expect(await s3.listObjects(bucket)).toEqual([{ key: "keep.txt", size: 4 }]);
     expect((await s3.getObject(bucket, "keep.txt")).toString()).toBe("kept");
+  });
+
+  it("gives a multipart object S3's ETag (MD5 of the parts' MD5s, -N) and a single PutObject the body's MD5", async () => {
+    const md5 = (b: Buffer): Buffer => createHash("md5").update(b).digest();
+    const body = randomBytes(11 * MiB);
+    await new Upload({ client: s3.client, params: { Bucket: bucket, Key: "multi.bin", Body: Readable.from([body]) }, partSize: 5 * MiB }).done();
+    const parts = [body.subarray(0, 5 * MiB), body.subarray(5 * MiB, 10 * MiB), body.subarray(10 * MiB)];
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: "multi.bin" }));
+    expect(head.ETag).toBe(`"${md5(Buffer.concat(parts.map(md5))).toString("hex")}-3"`);
+    expect((await s3.getObject(bucket, "multi.bin")).equals(body)).toBe(true);
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: "single.bin", Body: parts[2] }));
+    const single = await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: "single.bin" }));
+    expect(single.ETag).toBe(`"${md5(parts[2]!).toString("hex")}"`);
   });
 
   it("gives every test its own bucket", async () => {
