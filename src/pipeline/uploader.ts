@@ -140,7 +140,8 @@ export class Uploader {
     const facts = s3ErrorFacts(error);
     const precondition = facts.code === "PreconditionFailed" || facts.status === 412;
     const kms = this.options.ServerSideEncryption === "aws:kms";
-    const check = await confirmUpload(this.client, this.bucket, key, expected, { etagIsMd5: !kms, sizeIsEnough: false });
+    // Under SSE-KMS the ETag is not an MD5 of the bytes: nothing can be confirmed.
+    const check = await confirmUpload(this.client, this.bucket, key, { bytes: expected.bytes, etags: kms ? [] : expected.etags });
     if (!check.stored) return undefined;
     if (precondition) this.onConfirmed?.(key, "already written (If-None-Match: * answered 412 and the object there is identical)");
     else this.onConfirmed?.(key, `stored although the upload reported ${facts.code} (HeadObject found the object with the expected size and ETag)`);

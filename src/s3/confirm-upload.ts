@@ -44,12 +44,12 @@ export class ExpectedEtag {
 }
 
 export type Confirmation =
-  | { stored: true; etag: string | undefined; exact: boolean }
+  | { stored: true; etag: string | undefined }
   | { stored: false; reason: string };
 
 /**
- * Asks the store whether `key` holds exactly these bytes (HeadObject: size, and ETag unless `etagIsMd5` is false, as
- * with SSE-KMS or SSE-C). Used when an upload failed after the whole body was sent: a CompleteMultipartUpload whose
+ * Asks the store whether `key` holds exactly these bytes (HeadObject: the same size and ETag). With SSE-KMS the ETag
+ * is not an MD5, so no ETag is expected and the answer is no rather than a guess from the size. Used when an upload failed after the whole body was sent: a CompleteMultipartUpload whose
  * answer was lost and whose retry got NoSuchUpload (AWS) or an error (other stores) although the object was made,
  * or a 412 PreconditionFailed under `If-None-Match: *` (deterministic keys: already written).
  */
@@ -58,7 +58,7 @@ export async function confirmUpload(
   bucket: string,
   key: string,
   expected: { bytes: number; etags: string[] },
-  options: { etagIsMd5: boolean; sizeIsEnough: boolean; signal?: AbortSignal },
+  options: { signal?: AbortSignal } = {},
 ): Promise<Confirmation> {
   let head;
   try {
@@ -70,7 +70,7 @@ export async function confirmUpload(
   const size = head.ContentLength;
   if (size !== expected.bytes) return { stored: false, reason: `the object there has ${size ?? "unknown"} bytes, not ${expected.bytes}` };
   const exact = head.ETag !== undefined && expected.etags.includes(head.ETag);
-  if (exact || !options.etagIsMd5 || options.sizeIsEnough) return { stored: true, etag: head.ETag, exact };
-  const wanted = expected.etags.length > 0 ? `not ${expected.etags.join(" or ")}` : "and the parts S3 acknowledged do not tell which ETag it should have";
+  if (exact) return { stored: true, etag: head.ETag };
+  const wanted = expected.etags.length > 0 ? `not ${expected.etags.join(" or ")}` : "and no ETag was expected (SSE-KMS, or the parts S3 acknowledged do not tell)";
   return { stored: false, reason: `the object there has ETag ${head.ETag ?? "(none)"}, ${wanted}` };
 }
