@@ -22,6 +22,8 @@ export type SinkOpener = (cursor: CursorValue, firstLine: number, batchedAt: Dat
 export class Batch {
   rows = 0;
   chars = 0;
+  /** The line of the latest record: batches written to least recently are closed first under memory pressure. */
+  lastLine = 0;
   readonly startedAt = Date.now();
   readonly batchedAt = new Date(this.startedAt);
   readonly batchedAtIso = this.batchedAt.toISOString();
@@ -36,6 +38,7 @@ export class Batch {
   append(partitionId: string, cursor: CursorValue, entry: SpoolEntry, line: number): Promise<void> | undefined {
     this.rows++;
     this.chars += entrySize(entry);
+    this.lastLine = line;
     let partition = this.partitions.get(partitionId);
     if (!partition) {
       // The first record of a partition registers the ledger unit before anything is written.
@@ -54,5 +57,17 @@ export class Batch {
 
   get partitionCount(): number {
     return this.partitions.size;
+  }
+
+  /** Lets its open files release what memory they can without closing them. */
+  release(): void {
+    for (const partition of this.partitions.values()) partition.sink.release();
+  }
+
+  /** What the batch's open files hold in memory between records (see PartitionSink.heldBytes). */
+  get heldBytes(): number {
+    let bytes = 0;
+    for (const partition of this.partitions.values()) bytes += partition.sink.heldBytes;
+    return bytes;
   }
 }

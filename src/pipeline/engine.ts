@@ -104,6 +104,7 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
       batchSizeRows: settings.batch_size_rows,
       maxFileChars: settings.max_file_bytes,
       maxBatchAgeMs: settings.max_batch_age_seconds * 1000,
+      heldBytesBudget: heldBytesBudgetOf(settings),
       metadata: settings.add_record_metadata,
       timeZone: settings.timezone,
       reshapeJson: !isDuckFormat(format) && (settings.flattening_enabled || settings.column_header_format !== null),
@@ -144,4 +145,12 @@ function perStreamUploaders(
     }
     return uploaders.get(stream);
   };
+}
+
+/**
+ * The memory open files may hold between records: 64 MiB, or four parts when parts are larger than 16 MiB (with
+ * the default 8 MiB parts, six JSON Lines files filling parts at once, or ~30 spooling CSV/Parquet files).
+ */
+export function heldBytesBudgetOf(settings: Pick<Settings, "multipart_part_size">): number {
+  return Math.max(64 << 20, 4 * settings.multipart_part_size);
 }

@@ -25,6 +25,12 @@ export interface RouterOptions {
   reshapeJson: boolean;
   /** Keep each object's cursor range (write_manifest). */
   trackCursorRange?: boolean;
+  /**
+   * What the open files of all streams may hold in memory between records (spool buffers, parts being filled);
+   * beyond it the files written to least recently are completed early, so memory stays bounded however many
+   * streams a tap sends.
+   */
+  heldBytesBudget: number;
 }
 
 export interface RouterDeps {
@@ -60,17 +66,24 @@ const MAX_PARKED_SCHEMAS = 4;
 /** More open cursor partitions than this in one batch close the batch (each is an open local file). */
 const MAX_OPEN_PARTITIONS = 64;
 
+/** The open files' memory is summed every this many records (counted from the last STATE) and at each new file. */
+const HELD_CHECK_RECORDS = 1024;
+
 /** Routes each message: SCHEMA builds a plan, RECORD is checked and buffered, STATE goes to the ledger. */
 export class Router {
   private readonly streams = new Map<string, StreamState>();
   private readonly warnedTypes = new Set<string>();
   /** The table version of the latest ACTIVATE_VERSION per stream: `_sdc_table_version` of records without one. */
   private readonly versions = new Map<string, number>();
+  private recordsSinceHeldCheck = 0;
+  private warnedHeld = false;
 
   constructor(private readonly deps: RouterDeps) {}
 
   /** A STATE (its exact JSON text) that may leave once everything before `line` is stored. */
   state(line: number, rawValue: string): void {
+    // Counted from the STATE, so a re-run from it (deterministic_keys) closes the same files early.
+    this.recordsSinceHeldCheck = 0;
     this.deps.beforeState?.();
     this.deps.ledger.state(line, rawValue);
   }
@@ -170,9 +183,14 @@ export class Router {
     const cursor = this.deps.template.usesCursor && plan.cursorField !== undefined ? parseCursor(incoming.record[plan.cursorField]) : NULL_CURSOR;
     const partition = this.deps.template.usesCursor ? cursorPartitionId(this.deps.template, cursor, this.deps.options.timeZone) : "";
     const batch = (state.batch ??= this.newBatch(state));
+    const newFile = !batch.partitions.has(partition);
     const buffering = metrics.stageClock();
-    const writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape, plan.exactText), line);
+    let writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape, plan.exactText), line);
     metrics.addSampled("buffer", buffering);
+    if (++this.recordsSinceHeldCheck >= HELD_CHECK_RECORDS || newFile) {
+      this.recordsSinceHeldCheck = 0;
+      if (this.closeIdleFiles(batch, line)) writing = after(writing, () => this.deps.flusher.room());
+    }
     metrics.countRecord(stream);
     const o = this.deps.options;
     if (o.trackCursorRange && plan.cursorField !== undefined) batch.noteCursor(partition, incoming.record[plan.cursorField]);
@@ -184,6 +202,55 @@ export class Router {
       });
     }
     return writing;
+  }
+
+  /**
+   * When the open files together hold more memory than the budget, the batches written to least recently (never
+   * `current`) first let go of what they can without closing (spool buffers go to disk), then are completed until
+   * the rest fits. Returns whether any was completed.
+   */
+  private closeIdleFiles(current: Batch, line: number): boolean {
+    const open: Array<{ batch: Batch; close: () => void }> = [];
+    let held = 0;
+    for (const state of this.streams.values()) {
+      const { batch } = state;
+      if (batch) {
+        held += batch.heldBytes;
+        if (batch !== current) open.push({ batch, close: () => this.flushStream(state) });
+      }
+      for (const [hash, parked] of state.parked ?? []) {
+        held += parked.batch.heldBytes;
+        open.push({ batch: parked.batch, close: () => this.flushParked(state, hash, parked) });
+      }
+    }
+    const budget = this.deps.options.heldBytesBudget;
+    if (held <= budget || open.length === 0) return false;
+    open.sort((a, b) => a.batch.lastLine - b.batch.lastLine);
+    let released = 0;
+    for (const { batch } of open) {
+      if (held <= budget) break;
+      held -= batch.heldBytes;
+      batch.release();
+      held += batch.heldBytes;
+      released++;
+    }
+    this.deps.logger.debug("open files of idle streams let go of their buffers", { line, files: released, budget_mib: Math.round(budget / (1 << 20)) });
+    if (held <= budget) return false;
+    let closed = 0;
+    for (const { batch, close } of open) {
+      if (held <= budget) break;
+      held -= batch.heldBytes;
+      closed++;
+      close();
+    }
+    const log = this.warnedHeld ? this.deps.logger.debug.bind(this.deps.logger) : this.deps.logger.info.bind(this.deps.logger);
+    this.warnedHeld = true;
+    log("open files of many streams hold too much memory: the least recently written are completed early", {
+      line,
+      files: closed,
+      budget_mib: Math.round(budget / (1 << 20)),
+    });
+    return true;
   }
 
   private problemWith(record: Record<string, unknown>, plan: StreamPlan): string | undefined {

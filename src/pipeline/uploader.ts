@@ -74,9 +74,12 @@ export class Uploader {
 
   /** Starts an upload fed by writing to `input` (data streams straight to S3); `done` settles when S3 answers. */
   uploadStream(request: Omit<UploadRequest, "localPath">, sizeHint?: number): { input: Writable; done: Promise<UploadReceipt> } {
-    // With an upper bound of the size, parts grow so that 10,000 of them hold it; without, the configured size.
-    const partSize = sizeHint === undefined ? this.partSize : partSizeFor(sizeHint, this.partSize, { gzip: request.gzip, jsonArray: request.jsonArray });
-    return this.start(request, partSize);
+    return this.start(request, this.streamPartSize(request, sizeHint));
+  }
+
+  /** The part size of `uploadStream`: with an upper bound of the size, parts grow so 10,000 of them hold it. */
+  streamPartSize(framing: { gzip: boolean; jsonArray: boolean }, sizeHint?: number): number {
+    return sizeHint === undefined ? this.partSize : partSizeFor(sizeHint, this.partSize, framing);
   }
 
   private start(request: Omit<UploadRequest, "localPath">, partSize: number): { input: Writable; done: Promise<UploadReceipt> } {

@@ -37,6 +37,35 @@ describe("Spool", () => {
     expect([spool.rows, spool.firstLine, spool.lastLine]).toEqual([30_000, 1, 30_000]);
   });
 
+  it("releases its buffers when idle and goes on appending after them: every line once, in order", async () => {
+    const spool = new Spool(spoolPath());
+    const expected: string[] = [];
+    for (let i = 1; i <= 20_000; i++) {
+      const text = `{"i":${i},"pad":"${"y".repeat(i % 300)}"}`;
+      await spool.append(text + "\n", i);
+      expected.push(text);
+      expect(spool.holdsBuffers).toBe(true);
+      if (i % 777 === 0) {
+        spool.release();
+        expect(spool.holdsBuffers).toBe(false);
+      }
+    }
+    spool.release();
+    await spool.close();
+    expect(readFileSync(spool.path, "utf8").split("\n").slice(0, -1)).toEqual(expected);
+  });
+
+  it("makes a writer wait (back-pressure) when a buffer is full and the previous write has not finished", async () => {
+    const spool = new Spool(spoolPath());
+    const line = `{"pad":"${"z".repeat(1000)}"}\n`;
+    let waits = 0;
+    // Without awaiting: ~1 MiB buffers fill every ~1,000 entries, and each full one hands back the previous write.
+    for (let i = 1; i <= 10_000; i++) if (spool.append(line, i) !== undefined) waits++;
+    expect(waits).toBeGreaterThanOrEqual(8);
+    await spool.close();
+    expect(readFileSync(spool.path, "utf8")).toBe(line.repeat(10_000));
+  });
+
   it("takes an entry larger than its buffer", async () => {
     const spool = new Spool(spoolPath());
     const big = `{"s":"${"ü".repeat(3_000_000)}"}\n`;

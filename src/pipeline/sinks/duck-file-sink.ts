@@ -4,7 +4,7 @@ import type { DuckDBInstance } from "@duckdb/node-api";
 import { FileWriteError } from "../../errors.js";
 import { quoteLiteral } from "../../schema/projection.js";
 import { copyOptions, PARQUET_ROW_GROUP_ROWS, type FileFormat } from "../file-format.js";
-import { Spool } from "../spool.js";
+import { Spool, SPOOL_BUFFER_BYTES } from "../spool.js";
 import type { SpoolEntry } from "../spool-entry.js";
 import type { Uploader } from "../uploader.js";
 import type { Backlog } from "./backlog.js";
@@ -89,6 +89,15 @@ export class DuckFileSink implements PartitionSink {
   }
   get lastLine(): number {
     return this.spool?.lastLine ?? this.closedLastLine;
+  }
+
+  /** The open spool's buffers, and once a segment was converted, the upload's part being filled. */
+  get heldBytes(): number {
+    return (this.spool?.holdsBuffers ? SPOOL_BUFFER_BYTES : 0) + (this.segments > 0 ? this.output.partBytes : 0);
+  }
+
+  release(): void {
+    this.spool?.release();
   }
 
   append(entry: SpoolEntry, line: number): Promise<void> | undefined {

@@ -17,6 +17,13 @@ export interface PartitionSink {
   readonly chars: number;
   readonly firstLine: number;
   readonly lastLine: number;
+  /**
+   * Memory the open file holds between records (buffers not yet on disk, the multipart part being filled), as an
+   * upper bound counted from its records alone, so the same input closes the same files early (deterministic_keys).
+   */
+  readonly heldBytes: number;
+  /** Lets go of the memory it can without closing the file (spooled CSV/Parquet write their buffer to disk). */
+  release(): void;
   append(entry: SpoolEntry, line: number): Promise<void> | undefined;
   /** Finishes the object: resolves once S3 has answered PutObject / CompleteMultipartUpload. */
   complete(): Promise<SinkResult>;

@@ -34,6 +34,11 @@ export class SegmentedUpload {
     this.concat = o.parquet ? new ParquetConcat() : undefined;
   }
 
+  /** The size of the multipart parts the upload is cut into. */
+  get partBytes(): number {
+    return this.o.uploader.streamPartSize({ gzip: this.o.gzip, jsonArray: false }, this.o.sizeHint);
+  }
+
   /** Appends a converted segment (once its bytes are in the upload stream, the file may be removed). */
   async append(path: string): Promise<void> {
     const first = this.upload === undefined;

@@ -29,8 +29,10 @@ export class StreamingSink implements PartitionSink {
   private readonly input: Writable;
   private readonly done: Promise<UploadReceipt>;
   private failure: unknown;
+  private readonly partBytes: number;
 
   constructor(private readonly o: StreamingSinkOptions) {
+    this.partBytes = o.uploader.streamPartSize(o);
     const { input, done } = o.uploader.uploadStream({ key: o.key, contentType: o.contentType, gzip: o.gzip, jsonArray: o.jsonArray, signal: o.signal });
     this.input = input;
     this.done = done;
@@ -44,6 +46,14 @@ export class StreamingSink implements PartitionSink {
 
   get key(): string {
     return this.o.key;
+  }
+
+  /** Nothing to let go: the part being filled must reach the part size (S3's minimum) before it can be sent. */
+  release(): void {}
+
+  /** The part being filled (at most one part size) plus the joined lines and the upload's input buffer. */
+  get heldBytes(): number {
+    return Math.min(this.chars, this.partBytes) + 2 * WRITE_CHUNK_CHARS;
   }
 
   append(entry: SpoolEntry, line: number): Promise<void> | undefined {
