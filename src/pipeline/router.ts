@@ -6,6 +6,7 @@ import { cursorPartitionId, NULL_CURSOR, parseCursor } from "../s3/cursor-partit
 import type { KeyTemplate } from "../s3/key-template.js";
 import { Batch, type SinkOpener } from "./batch.js";
 import type { Flusher } from "./flusher.js";
+import { fitHeldBudget, type OpenBatch } from "./held-budget.js";
 import type { Metrics } from "./metrics.js";
 import type { IncomingRecord, RecordEncoder } from "./record-encoder.js";
 import type { StateLedger } from "./state-ledger.js";
@@ -206,50 +207,31 @@ export class Router {
 
   /**
    * When the open files together hold more memory than the budget, the batches written to least recently (never
-   * `current`) first let go of what they can without closing (spool buffers go to disk), then are completed until
-   * the rest fits. Returns whether any was completed.
+   * `current`) let go of their buffers, then are completed until the rest fits (held-budget.ts). Returns whether
+   * any was completed.
    */
   private closeIdleFiles(current: Batch, line: number): boolean {
-    const open: Array<{ batch: Batch; close: () => void }> = [];
+    const candidates: OpenBatch[] = [];
     let held = 0;
     for (const state of this.streams.values()) {
       const { batch } = state;
       if (batch) {
         held += batch.heldBytes;
-        if (batch !== current) open.push({ batch, close: () => this.flushStream(state) });
+        if (batch !== current) candidates.push({ batch, close: () => this.flushStream(state) });
       }
       for (const [hash, parked] of state.parked ?? []) {
         held += parked.batch.heldBytes;
-        open.push({ batch: parked.batch, close: () => this.flushParked(state, hash, parked) });
+        candidates.push({ batch: parked.batch, close: () => this.flushParked(state, hash, parked) });
       }
     }
     const budget = this.deps.options.heldBytesBudget;
-    if (held <= budget || open.length === 0) return false;
-    open.sort((a, b) => a.batch.lastLine - b.batch.lastLine);
-    let released = 0;
-    for (const { batch } of open) {
-      if (held <= budget) break;
-      held -= batch.heldBytes;
-      batch.release();
-      held += batch.heldBytes;
-      released++;
-    }
-    this.deps.logger.debug("open files of idle streams let go of their buffers", { line, files: released, budget_mib: Math.round(budget / (1 << 20)) });
-    if (held <= budget) return false;
-    let closed = 0;
-    for (const { batch, close } of open) {
-      if (held <= budget) break;
-      held -= batch.heldBytes;
-      closed++;
-      close();
-    }
+    const { released, closed } = fitHeldBudget(candidates, held, budget);
+    const fields = { line, budget_mib: Math.round(budget / (1 << 20)) };
+    if (released > 0) this.deps.logger.debug("open files of idle streams let go of their buffers", { ...fields, files: released });
+    if (closed === 0) return false;
     const log = this.warnedHeld ? this.deps.logger.debug.bind(this.deps.logger) : this.deps.logger.info.bind(this.deps.logger);
     this.warnedHeld = true;
-    log("open files of many streams hold too much memory: the least recently written are completed early", {
-      line,
-      files: closed,
-      budget_mib: Math.round(budget / (1 << 20)),
-    });
+    log("open files of many streams hold too much memory: the least recently written are completed early", { ...fields, files: closed });
     return true;
   }
 
