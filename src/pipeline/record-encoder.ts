@@ -2,6 +2,7 @@ import { objectFields, rawAtPath } from "../schema/lossless-json.js";
 import { LINE_FIELD, RECEIVED_FIELD } from "../schema/projection.js";
 import { rawFieldText } from "../protocol/raw-record.js";
 import type { SpoolEntry } from "./spool-entry.js";
+import type { ExactTextRewriter } from "../schema/shape-record.js";
 
 /** A record as the router hands it to a spool: its parsed value and, when the protocol kept it, its source text. */
 export interface IncomingRecord {
@@ -29,7 +30,7 @@ export type RecordEncoder = (
   line: number,
   batchedAt: string,
   shape: RecordShape | undefined,
-  exactText?: (rawText: string) => string,
+  exactText?: ExactTextRewriter,
 ) => SpoolEntry;
 
 /**
@@ -46,8 +47,9 @@ export function duckEncoder(withReceived: boolean): RecordEncoder {
     const received = withReceived ? `,"${RECEIVED_FIELD}":${Date.now()}` : "";
     const te = incoming.timeExtracted === undefined ? "" : `,"time_extracted":${JSON.stringify(incoming.timeExtracted)}`;
     const version = incoming.version === undefined ? "" : `,"version":${incoming.version}`;
-    const source = sourceOf(incoming);
-    const raw = exactText ? exactText(source) : source;
+    // Found and rewritten in the Singer line in one pass when it can; otherwise the record's text, then rewritten.
+    const inLine = exactText && incoming.rawText === undefined && incoming.lineText !== undefined ? exactText.inLine(incoming.lineText) : undefined;
+    const raw = inLine ?? (exactText ? exactText(sourceOf(incoming)) : sourceOf(incoming));
     return `{"${LINE_FIELD}":${line}${received}${te}${version},"record":${raw}}\n`;
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { SchemaMessage } from "../protocol/singer.js";
 import { columnsOf, type Column, type ColumnOptions } from "../schema/columns.js";
 import { compileValidator, type RecordCheck } from "../schema/validator.js";
-import { exactTextRewriter, recordShaper } from "../schema/shape-record.js";
+import { exactTextRewriter, recordShaper, type ExactTextRewriter } from "../schema/shape-record.js";
 import type { RecordShape } from "./record-encoder.js";
 
 /** Everything derived once from a stream's SCHEMA: columns, validator, keys, cursor. */
@@ -16,7 +16,7 @@ export interface StreamPlan {
   /** For JSON formats when flattening or header casing changes the record. */
   shape: RecordShape | undefined;
   /** For CSV and Parquet: quotes DECIMAL and JSON column values so DuckDB reads their exact text (shape-record.ts). */
-  exactText: ((rawText: string) => string) | undefined;
+  exactText: ExactTextRewriter | undefined;
 }
 
 export function schemaHash(message: SchemaMessage): string {

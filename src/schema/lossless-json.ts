@@ -39,7 +39,7 @@ export function objectFields(text: string): Array<[string, string]> | undefined 
 }
 
 /** Like objectFields, with where each value lies (`text.slice(start, end)`), to replace values in place. */
-export function objectFieldRanges(text: string): Array<{ name: string; start: number; end: number }> | undefined {
+function objectFieldRanges(text: string): Array<{ name: string; start: number; end: number }> | undefined {
   let i = skipWs(text, 0);
   if (text.charCodeAt(i) !== 0x7b /* { */) return undefined;
   const out: Array<{ name: string; start: number; end: number }> = [];

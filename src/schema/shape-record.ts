@@ -1,5 +1,6 @@
 import type { Column } from "./columns.js";
-import { objectFieldRanges, objectFields } from "./lossless-json.js";
+import { objectFields } from "./lossless-json.js";
+import { skipString, skipValue, skipWs } from "../protocol/json-scan.js";
 
 /**
  * For JSON formats with flattening or header casing: the members of the record rebuilt with the file's column
@@ -56,43 +57,113 @@ function keepsAsIs(text: string): boolean {
   return (c === 0x7b || c === 0x5b) && !INEXACT_NUMBER.test(text);
 }
 
-export function exactTextRewriter(columns: Column[]): ((rawText: string) => string) | undefined {
-  interface Node {
-    kind?: "decimal" | "json";
-    children: Map<string, Node>;
-  }
-  const root: Node = { children: new Map() };
+interface RewriteNode {
+  kind?: "decimal" | "json";
+  children: Map<string, RewriteNode>;
+  /** `children` as an array: keys are compared in place, in the source text, without slicing each one. */
+  list: Array<[string, RewriteNode]>;
+}
+
+/** Rewrites a record's source text; `inLine` finds the record in a Singer line and rewrites it there (one pass). */
+export interface ExactTextRewriter {
+  (rawText: string): string;
+  /** The rewritten text of the line's top-level `record` object (the last one, as JSON.parse), or undefined. */
+  inLine(line: string): string | undefined;
+}
+
+export function exactTextRewriter(columns: Column[]): ExactTextRewriter | undefined {
+  const root: RewriteNode = { children: new Map(), list: [] };
   let any = false;
   for (const c of columns) {
     if (c.node.kind !== "decimal" && c.node.kind !== "json") continue;
     let at = root;
     for (const part of c.path) {
       let next = at.children.get(part);
-      if (!next) at.children.set(part, (next = { children: new Map() }));
+      if (!next) {
+        next = { children: new Map(), list: [] };
+        at.children.set(part, next);
+        at.list.push([part, next]);
+      }
       at = next;
     }
     at.kind = c.node.kind;
     any = true;
   }
   if (!any) return undefined;
-  const rewrite = (text: string, node: Node): string => {
-    if (node.kind === "json") return text === "null" || keepsAsIs(text) ? text : JSON.stringify(text);
-    if (node.kind === "decimal") return /^-?\d/.test(text) ? `"${text}"` : text;
-    // Only the values that change are replaced; every other byte of the record is copied as it is.
-    const fields = objectFieldRanges(text);
-    if (!fields) return text;
-    let out = "";
-    let copied = 0;
-    for (const { name, start, end } of fields) {
-      const child = node.children.get(name);
-      if (!child) continue;
-      const value = text.slice(start, end);
-      const replaced = rewrite(value, child);
-      if (replaced === value) continue;
-      out += text.slice(copied, start) + replaced;
-      copied = end;
+  const rewriter = ((rawText: string) => rewriteValue(rawText, root)) as ExactTextRewriter;
+  rewriter.inLine = (line) => recordInLine(line, root);
+  return rewriter;
+}
+
+function rewriteValue(text: string, node: RewriteNode): string {
+  if (node.kind === "json") return text === "null" || keepsAsIs(text) ? text : JSON.stringify(text);
+  if (node.kind === "decimal") return /^-?\d/.test(text) ? `"${text}"` : text;
+  const from = skipWs(text, 0);
+  if (text.charCodeAt(from) !== 0x7b /* { */) return text;
+  return rewriteObject(text, from, node).text ?? text;
+}
+
+/**
+ * The object starting at `from` in `text` with its members' values rewritten per `node` (only the values that
+ * change are replaced; every other byte is copied as it is): `text` undefined when nothing changed, `end` the
+ * index after its closing brace.
+ */
+function rewriteObject(text: string, from: number, node: RewriteNode): { text: string | undefined; end: number } {
+  let i = skipWs(text, from + 1);
+  let out = "";
+  let copied = from;
+  while (i < text.length && text.charCodeAt(i) !== 0x7d /* } */) {
+    const keyEnd = skipString(text, i);
+    const child = childAt(node, text, i + 1, keyEnd - 1);
+    i = skipWs(text, skipWs(text, keyEnd) + 1); // past the colon
+    const end = skipValue(text, i);
+    if (child) {
+      const value = text.slice(i, end);
+      const replaced = rewriteValue(value, child);
+      if (replaced !== value) {
+        out += text.slice(copied, i) + replaced;
+        copied = end;
+      }
     }
-    return copied === 0 ? text : out + text.slice(copied);
-  };
-  return (rawText) => rewrite(rawText, root);
+    i = skipWs(text, end);
+    if (text.charCodeAt(i) === 0x2c /* , */) i = skipWs(text, i + 1);
+  }
+  const end = i + 1;
+  return { text: copied === from ? undefined : out + text.slice(copied, end), end };
+}
+
+/** The child for the key between `from` and `to` (its source text, without quotes). */
+function childAt(node: RewriteNode, text: string, from: number, to: number): RewriteNode | undefined {
+  const length = to - from;
+  for (const [name, child] of node.list) if (name.length === length && text.startsWith(name, from)) return child;
+  // A key spelled with escapes ("pr\u0069ce") is rare: decode only then.
+  const slash = text.indexOf("\\", from);
+  return slash !== -1 && slash < to ? node.children.get(JSON.parse(text.slice(from - 1, to + 1)) as string) : undefined;
+}
+
+/** Undefined when the line is not a plain case (a key spelled with escapes, a record that is not an object). */
+function recordInLine(line: string, root: RewriteNode): string | undefined {
+  let i = skipWs(line, 0);
+  if (line.charCodeAt(i) !== 0x7b /* { */) return undefined;
+  i = skipWs(line, i + 1);
+  let record: string | undefined;
+  while (i < line.length && line.charCodeAt(i) !== 0x7d /* } */) {
+    const keyEnd = skipString(line, i);
+    const slash = line.indexOf("\\", i);
+    if (slash !== -1 && slash < keyEnd) return undefined;
+    const isRecord = keyEnd - i === 8 && line.startsWith("record", i + 1);
+    i = skipWs(line, skipWs(line, keyEnd) + 1); // past the colon
+    let end: number;
+    if (isRecord) {
+      if (line.charCodeAt(i) !== 0x7b) return undefined;
+      const rewritten = rewriteObject(line, i, root);
+      end = rewritten.end;
+      record = rewritten.text ?? line.slice(i, end);
+    } else {
+      end = skipValue(line, i);
+    }
+    i = skipWs(line, end);
+    if (line.charCodeAt(i) === 0x2c /* , */) i = skipWs(line, i + 1);
+  }
+  return record;
 }

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { columnsOf, typeOf } from "../../src/schema/columns.js";
 import { duckType, projectionSql, quoteLiteral } from "../../src/schema/projection.js";
 import { exactTextRewriter } from "../../src/schema/shape-record.js";
+import { rawFieldText } from "../../src/protocol/raw-record.js";
 import { duckEncoder } from "../../src/pipeline/record-encoder.js";
 
 const dir = mkdtempSync(join(tmpdir(), "target-s3-columns-types-"));
@@ -64,6 +65,31 @@ describe("exactTextRewriter (CSV/Parquet spool)", () => {
     );
     expect(rewrite(`{"price":null,"extra":null}`)).toBe(`{"price":null,"extra":null}`);
     expect(rewrite(`{"id":1}`)).toBe(`{"id":1}`);
+  });
+
+  it("rewrites the record inside a Singer line in one pass, as the record's own text would be rewritten", () => {
+    const rewrite = exactTextRewriter(columns)!;
+    const nested = exactTextRewriter(
+      columnsOf({ a: { type: "object", properties: { p: { type: "number", multipleOf: 0.01 }, q: { type: "string" } } } }, { flatten: true, flattenMaxDepth: 5, nestedTypes: "struct", headerFormat: null }),
+    )!;
+    const lines = [
+      `{"type":"RECORD","stream":"s","record":{"id":1,"price":12345678901234567.89,"extra":{"x":0.1},"n":1.5},"time_extracted":"2024-01-01T00:00:00Z"}`,
+      ` { "type" : "RECORD" , "record" : { "price" : 1.25 , "extra" : [1,2] } , "stream" : "s" } `,
+      `{"record":{"id":1},"type":"RECORD","stream":"s","record":{"price":3.5,"extra":"str"}}`,
+      `{"type":"RECORD","stream":"s\\"}","record":{"pr\\u0069ce":7.25,"extra":{"k":"}\\"{"},"id":2}}`,
+      `{"type":"RECORD","stream":"s","record":{}}`,
+      `{"type":"RECORD","stream":"s","record":{"id":3,"other":{"price":1.5}}}`,
+    ];
+    for (const line of lines) expect(rewrite.inLine(line), line).toBe(rewrite(rawFieldText(line, "record")!));
+    const line = `{"type":"RECORD","stream":"s","record":{"a":{"p":0.1000000000000000055,"q":"x"},"b":1}}`;
+    expect(nested.inLine(line)).toBe(`{"a":{"p":"0.1000000000000000055","q":"x"},"b":1}`);
+  });
+
+  it("leaves lines it cannot read in one pass to the general path (a top-level key with escapes, a record that is not an object)", () => {
+    const rewrite = exactTextRewriter(columns)!;
+    expect(rewrite.inLine(`{"type":"RECORD","stream":"s","rec\\u006frd":{"price":1.5}}`)).toBeUndefined();
+    expect(rewrite.inLine(`{"type":"RECORD","stream":"s","record":null}`)).toBeUndefined();
+    expect(rewrite.inLine(`{"type":"STATE","value":{}}`)).toBeUndefined();
   });
 
   it("is undefined when no column needs it", () => {
