@@ -2,8 +2,13 @@ import type { Logger } from "../log.js";
 
 export type Stage = "parse" | "validate" | "buffer" | "convert" | "upload";
 
-/** One input line in this many is timed (timing every line would cost more than some stages take). */
+/** One input line in this many is timed (timing every line would cost more than some stages take) … */
 const SAMPLE_EVERY = 16;
+/**
+ * … after the first lines, which are all timed: they run while the code is still cold, and one slow line scaled
+ * by SAMPLE_EVERY would count far more than it took (short runs reported more main-thread time than they lasted).
+ */
+const TIME_ALL_FIRST = 4096;
 
 /**
  * Counters and stage timers, printed as Singer METRIC lines periodically and at the end. Counters follow the
@@ -23,6 +28,8 @@ export class Metrics {
   private lines = 0;
   /** Whether the current input line is one of the timed ones. */
   private sampling = false;
+  /** How many lines the current timed line stands for. */
+  private scale = 1;
 
   constructor(
     private readonly logger: Logger,
@@ -44,7 +51,9 @@ export class Metrics {
 
   /** At the start of each input line: performance.now() when this line is timed, else -1. */
   lineClock(): number {
-    this.sampling = ++this.lines % SAMPLE_EVERY === 0;
+    this.lines++;
+    this.scale = this.lines <= TIME_ALL_FIRST ? 1 : SAMPLE_EVERY;
+    this.sampling = this.scale === 1 || this.lines % SAMPLE_EVERY === 0;
     return this.stageClock();
   }
 
@@ -53,9 +62,9 @@ export class Metrics {
     return this.sampling ? performance.now() : -1;
   }
 
-  /** Adds a timed line's stage (from `since`, a lineClock reading), scaled to stand for the lines not timed. */
+  /** Adds a timed line's stage (from `since`, a stageClock reading), scaled to stand for the lines not timed. */
   addSampled(stage: Stage, since: number): void {
-    if (since >= 0) this.stageSeconds[stage] += ((performance.now() - since) * SAMPLE_EVERY) / 1000;
+    if (since >= 0) this.stageSeconds[stage] += ((performance.now() - since) * this.scale) / 1000;
   }
 
   /**
