@@ -30,6 +30,3 @@ export interface PartitionSink {
   /** Drops everything (the run failed or was stopped); aborts an upload in progress. */
   discard(): Promise<void>;
 }
-
-/** Lines are joined in memory up to this many UTF-16 code units before one write. */
-export const WRITE_CHUNK_CHARS = 1 << 20;

@@ -2,7 +2,10 @@ import { once } from "node:events";
 import type { Writable } from "node:stream";
 import type { Uploader, UploadReceipt } from "../uploader.js";
 import { entryText, type SpoolEntry } from "../spool-entry.js";
-import { WRITE_CHUNK_CHARS, type PartitionSink, type SinkResult } from "./partition-sink.js";
+import type { PartitionSink, SinkResult } from "./partition-sink.js";
+
+/** Bytes of records gathered before one write to the upload stream. */
+const CHUNK_BYTES = 1 << 20;
 
 export interface StreamingSinkOptions {
   uploader: Uploader;
@@ -24,8 +27,9 @@ export class StreamingSink implements PartitionSink {
   chars = 0;
   firstLine = 0;
   lastLine = 0;
-  private parts: string[] = [];
-  private partChars = 0;
+  /** Records are encoded straight into this buffer (no joined string in between), sent when ~1 MiB is full. */
+  private chunk: Buffer | undefined;
+  private used = 0;
   private readonly input: Writable;
   private readonly done: Promise<UploadReceipt>;
   private failure: unknown;
@@ -53,7 +57,7 @@ export class StreamingSink implements PartitionSink {
 
   /** The part being filled (at most one part size) plus the joined lines and the upload's input buffer. */
   get heldBytes(): number {
-    return Math.min(this.chars, this.partBytes) + 2 * WRITE_CHUNK_CHARS;
+    return Math.min(this.chars, this.partBytes) + 2 * CHUNK_BYTES;
   }
 
   append(entry: SpoolEntry, line: number): Promise<void> | undefined {
@@ -62,14 +66,17 @@ export class StreamingSink implements PartitionSink {
     this.lastLine = line;
     this.rows++;
     this.chars += text.length;
-    this.parts.push(text);
-    this.partChars += text.length;
-    if (this.partChars < WRITE_CHUNK_CHARS) return undefined;
-    return this.writeParts();
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit; only a very long string is measured exactly.
+    const room = text.length * 3 > CHUNK_BYTES ? Buffer.byteLength(text) : text.length * 3;
+    let wait: Promise<void> | undefined;
+    if (this.chunk !== undefined && this.used + room > this.chunk.length) wait = this.writeChunk();
+    const chunk = (this.chunk ??= Buffer.allocUnsafe(Math.max(CHUNK_BYTES, room)));
+    this.used += chunk.write(text, this.used, "utf8");
+    return wait;
   }
 
   async complete(): Promise<SinkResult> {
-    await this.writeParts();
+    await this.writeChunk();
     this.input.end();
     const receipt = await this.done;
     return { receipt, rows: this.rows };
@@ -81,12 +88,13 @@ export class StreamingSink implements PartitionSink {
     await this.done.catch(() => undefined);
   }
 
-  private writeParts(): Promise<void> | undefined {
+  private writeChunk(): Promise<void> | undefined {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    const data = this.parts.join("");
-    this.parts = [];
-    this.partChars = 0;
-    if (data.length === 0 || this.input.write(data)) return undefined;
+    const data = this.chunk?.subarray(0, this.used);
+    // The buffer now belongs to the upload stream (the SDK gathers parts from it): the next records get a new one.
+    this.chunk = undefined;
+    this.used = 0;
+    if (data === undefined || data.length === 0 || this.input.write(data)) return undefined;
     // Back-pressure: the upload is behind; wait until its buffer drains (or it fails).
     return Promise.race([once(this.input, "drain").then(() => undefined), this.done.then(() => undefined)]);
   }
