@@ -12,9 +12,9 @@ export interface OpenBatch<B extends HeldBatch = HeldBatch> {
 }
 
 /**
- * Brings what open files hold (`held`, all batches counted) within `budget` using the batches in `candidates`
- * (every open batch but the one being written): those written to least recently first let go of what they can
- * without closing; if that is not enough, they are completed in the same order until the rest fits.
+ * Brings what the open batches in `candidates` hold (`held` in all) within `budget`: those written to least
+ * recently first let go of what they can without closing; if that is not enough, they are completed in the same
+ * order until the rest fits.
  */
 export function fitHeldBudget(candidates: OpenBatch[], held: number, budget: number): { released: number; closed: number } {
   if (held <= budget) return { released: 0, closed: 0 };

@@ -186,12 +186,8 @@ export class Router {
     const batch = (state.batch ??= this.newBatch(state));
     const newFile = !batch.partitions.has(partition);
     const buffering = metrics.stageClock();
-    let writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape, plan.exactText), line);
+    const writing = batch.append(partition, cursor, this.deps.encoder(incoming, line, batch.batchedAtIso, plan.shape, plan.exactText), line);
     metrics.addSampled("buffer", buffering);
-    if (++this.recordsSinceHeldCheck >= HELD_CHECK_RECORDS || newFile) {
-      this.recordsSinceHeldCheck = 0;
-      if (this.closeIdleFiles(batch, line)) writing = after(writing, () => this.deps.flusher.room());
-    }
     metrics.countRecord(stream);
     const o = this.deps.options;
     if (o.trackCursorRange && plan.cursorField !== undefined) batch.noteCursor(partition, incoming.record[plan.cursorField]);
@@ -202,22 +198,26 @@ export class Router {
         return this.deps.flusher.room();
       });
     }
+    if (++this.recordsSinceHeldCheck >= HELD_CHECK_RECORDS || newFile) {
+      this.recordsSinceHeldCheck = 0;
+      if (this.closeIdleFiles(line)) return after(writing, () => this.deps.flusher.room());
+    }
     return writing;
   }
 
   /**
-   * When the open files together hold more memory than the budget, the batches written to least recently (never
-   * `current`) let go of their buffers, then are completed until the rest fits (held-budget.ts). Returns whether
-   * any was completed.
+   * When the open files together hold more memory than the budget, the batches written to least recently let go
+   * of their buffers, then are completed until the rest fits (held-budget.ts); the batch just written to comes
+   * last. Returns whether any was completed.
    */
-  private closeIdleFiles(current: Batch, line: number): boolean {
+  private closeIdleFiles(line: number): boolean {
     const candidates: OpenBatch[] = [];
     let held = 0;
     for (const state of this.streams.values()) {
       const { batch } = state;
       if (batch) {
         held += batch.heldBytes;
-        if (batch !== current) candidates.push({ batch, close: () => this.flushStream(state) });
+        candidates.push({ batch, close: () => this.flushStream(state) });
       }
       for (const [hash, parked] of state.parked ?? []) {
         held += parked.batch.heldBytes;

@@ -89,6 +89,27 @@ describe("many streams open at once", () => {
     expect(second.objects.map((o) => o.key)).toEqual(keys);
   });
 
+  it("jsonl, one stream whose records spread over many cursor partitions: its own batch is completed when it holds too much", { timeout: 120_000 }, async () => {
+    // 12 day partitions written round robin: 12 open files of one batch, each filling a 5 MiB part.
+    const days = 12;
+    const perDay = 6_000;
+    const lines = [
+      JSON.stringify({ type: "SCHEMA", stream: "s00", key_properties: ["id"], schema: { type: "object", properties: { id: { type: "integer" }, day: { type: "string" }, pad: { type: "string" } } } }),
+    ];
+    for (let n = 0; n < perDay * days; n++) {
+      lines.push(`{"type":"RECORD","stream":"s00","record":{"id":${n + 1},"day":"2024-01-${String((n % days) + 1).padStart(2, "0")}T00:00:00Z","pad":"${PAD}"}}`);
+    }
+    lines.push(JSON.stringify({ type: "STATE", value: { done: true } }));
+    const { stderr, objects } = await run(
+      { file_type: "jsonl", multipart_part_size: 5 * MiB, cursor_field: { s00: "day" }, key_template: "{stream_name}/{cursor_day}/part-{part}.{extension}" },
+      lines.join("\n") + "\n",
+    );
+    expect(stderr).toMatch(/least recently written are completed early/);
+    expect(objects.length).toBeGreaterThan(days);
+    const ids = objects.flatMap((o) => o.rows.map((r) => Number(r.id))).sort((a, b) => a - b);
+    expect(ids).toEqual(Array.from({ length: perDay * days }, (_, k) => k + 1));
+  });
+
   it("parquet, 40 streams one after another: idle spools let go of their buffers, no file is cut", { timeout: 120_000 }, async () => {
     // 40 open spools × 2 MiB of buffers pass the 64 MiB budget.
     const streams = 40;

@@ -55,7 +55,7 @@ export class StreamingSink implements PartitionSink {
   /** Nothing to let go: the part being filled must reach the part size (S3's minimum) before it can be sent. */
   release(): void {}
 
-  /** The part being filled (at most one part size) plus the joined lines and the upload's input buffer. */
+  /** The part being filled (at most one part size) plus the chunk being filled and the upload's input buffer. */
   get heldBytes(): number {
     return Math.min(this.chars, this.partBytes) + 2 * CHUNK_BYTES;
   }
