@@ -13,6 +13,15 @@ export function skipWs(s: string, i: number): number {
   return i;
 }
 
+/**
+ * Whether s[from, to) holds a backslash: a key spelled with escapes. Only the key is looked at (an indexOf from
+ * `from` would run on through the rest of the text whenever the key has none, i.e. almost always).
+ */
+export function hasBackslash(s: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (s.charCodeAt(i) === 0x5c) return true;
+  return false;
+}
+
 /** i points at the opening quote; returns the index after the closing quote. */
 export function skipString(s: string, i: number): number {
   let j = i + 1;

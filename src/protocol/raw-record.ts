@@ -1,4 +1,4 @@
-import { skipValue, skipString, skipWs } from "./json-scan.js";
+import { hasBackslash, skipValue, skipString, skipWs } from "./json-scan.js";
 
 /**
  * Finds the exact source text of a top-level field's value in a JSON object line, so the record can be written
@@ -40,5 +40,5 @@ export function rawFieldRange(line: string, field: string): { start: number; end
 function keyEquals(line: string, from: number, to: number, field: string): boolean {
   if (to - from === field.length && line.startsWith(field, from)) return true;
   // A key spelled with escapes ("rec\u006frd") is rare: decode only then.
-  return line.indexOf("\\", from) !== -1 && line.indexOf("\\", from) < to && JSON.parse(line.slice(from - 1, to + 1)) === field;
+  return hasBackslash(line, from, to) && JSON.parse(line.slice(from - 1, to + 1)) === field;
 }

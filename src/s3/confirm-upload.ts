@@ -49,9 +49,10 @@ export type Confirmation =
 
 /**
  * Asks the store whether `key` holds exactly these bytes (HeadObject: the same size and ETag). With SSE-KMS the ETag
- * is not an MD5, so no ETag is expected and the answer is no rather than a guess from the size. Used when an upload failed after the whole body was sent: a CompleteMultipartUpload whose
- * answer was lost and whose retry got NoSuchUpload (AWS) or an error (other stores) although the object was made,
- * or a 412 PreconditionFailed under `If-None-Match: *` (deterministic keys: already written).
+ * is not an MD5, so no ETag is expected and the answer is no rather than a guess from the size. Used when an upload
+ * failed after the whole body was sent: a CompleteMultipartUpload whose answer was lost and whose retry got
+ * NoSuchUpload (AWS) or an error (other stores) although the object was made, or a 412 PreconditionFailed under
+ * `If-None-Match: *` (deterministic keys: already written).
  */
 export async function confirmUpload(
   client: S3Client,

@@ -1,6 +1,6 @@
 import type { Column } from "./columns.js";
 import { objectFields } from "./lossless-json.js";
-import { skipString, skipValue, skipWs } from "../protocol/json-scan.js";
+import { hasBackslash, skipString, skipValue, skipWs } from "../protocol/json-scan.js";
 
 /**
  * For JSON formats with flattening or header casing: the members of the record rebuilt with the file's column
@@ -137,8 +137,7 @@ function childAt(node: RewriteNode, text: string, from: number, to: number): Rew
   const length = to - from;
   for (const [name, child] of node.list) if (name.length === length && text.startsWith(name, from)) return child;
   // A key spelled with escapes ("pr\u0069ce") is rare: decode only then.
-  const slash = text.indexOf("\\", from);
-  return slash !== -1 && slash < to ? node.children.get(JSON.parse(text.slice(from - 1, to + 1)) as string) : undefined;
+  return hasBackslash(text, from, to) ? node.children.get(JSON.parse(text.slice(from - 1, to + 1)) as string) : undefined;
 }
 
 /** Undefined when the line is not a plain case (a key spelled with escapes, a record that is not an object). */
@@ -149,8 +148,7 @@ function recordInLine(line: string, root: RewriteNode): string | undefined {
   let record: string | undefined;
   while (i < line.length && line.charCodeAt(i) !== 0x7d /* } */) {
     const keyEnd = skipString(line, i);
-    const slash = line.indexOf("\\", i);
-    if (slash !== -1 && slash < keyEnd) return undefined;
+    if (hasBackslash(line, i + 1, keyEnd - 1)) return undefined;
     const isRecord = keyEnd - i === 8 && line.startsWith("record", i + 1);
     i = skipWs(line, skipWs(line, keyEnd) + 1); // past the colon
     let end: number;
