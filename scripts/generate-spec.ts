@@ -1,6 +1,6 @@
 /**
  * Writes the files generated from `schemas/config.schema.json`: `spec.json` (the Airbyte
- * ConnectorSpecification) and the settings table between the README's settings markers.
+ * ConnectorSpecification) and the settings table of docs/settings.md (between its markers).
  * Run with `npm run gen:spec`; `test/unit/spec-and-docs.test.ts` fails when either is stale.
  */
 import { readFileSync, writeFileSync } from "node:fs";
@@ -11,8 +11,10 @@ import { configSchema, packageRoot, type ConfigSchema } from "../src/config/sche
 
 export { renderSettingsMarkdown };
 
-export const README_START = "<!-- settings:start -->";
-export const README_END = "<!-- settings:end -->";
+/** The settings page, whose table between the markers is generated from the schema. */
+export const SETTINGS_DOC = "docs/settings.md";
+export const SETTINGS_START = "<!-- settings:start -->";
+export const SETTINGS_END = "<!-- settings:end -->";
 
 export interface ConnectorSpecification {
   documentationUrl: string;
@@ -51,33 +53,33 @@ export function specFileText(schema: ConfigSchema): string {
   return `${JSON.stringify(buildSpec(schema), null, 2)}\n`;
 }
 
-/** The text between the README markers, or undefined when a marker is missing. */
-export function readmeSettingsSection(readme: string): string | undefined {
-  const start = readme.indexOf(README_START);
-  const end = readme.indexOf(README_END);
+/** The text between the settings markers, or undefined when a marker is missing. */
+export function settingsTableOf(page: string): string | undefined {
+  const start = page.indexOf(SETTINGS_START);
+  const end = page.indexOf(SETTINGS_END);
   if (start < 0 || end < start) return undefined;
-  return readme.slice(start + README_START.length, end);
+  return page.slice(start + SETTINGS_START.length, end);
 }
 
-/** `readme` with the text between the markers replaced by the rendered settings table. */
-export function replaceReadmeSettings(readme: string, schema: ConfigSchema): string {
-  const start = readme.indexOf(README_START);
-  const end = readme.indexOf(README_END);
+/** `page` with the text between the markers replaced by the rendered settings table. */
+export function replaceSettingsTable(page: string, schema: ConfigSchema): string {
+  const start = page.indexOf(SETTINGS_START);
+  const end = page.indexOf(SETTINGS_END);
   if (start < 0 || end < start) {
-    throw new Error(`README.md needs the markers ${README_START} and ${README_END} (in that order) around the settings section`);
+    throw new Error(`${SETTINGS_DOC} needs the markers ${SETTINGS_START} and ${SETTINGS_END} (in that order) around the settings section`);
   }
-  return `${readme.slice(0, start + README_START.length)}\n${renderSettingsMarkdown(schema)}\n${readme.slice(end)}`;
+  return `${page.slice(0, start + SETTINGS_START.length)}\n${renderSettingsMarkdown(schema)}\n${page.slice(end)}`;
 }
 
 function main(): void {
   const root = packageRoot();
   const schema = configSchema();
   writeFileSync(join(root, "spec.json"), specFileText(schema));
-  const readmePath = join(root, "README.md");
-  const readme = readFileSync(readmePath, "utf8");
-  const updated = replaceReadmeSettings(readme, schema);
-  if (updated !== readme) writeFileSync(readmePath, updated);
-  process.stderr.write(`wrote ${join(root, "spec.json")} and the settings section of ${readmePath}\n`);
+  const settingsPath = join(root, SETTINGS_DOC);
+  const page = readFileSync(settingsPath, "utf8");
+  const updated = replaceSettingsTable(page, schema);
+  if (updated !== page) writeFileSync(settingsPath, updated);
+  process.stderr.write(`wrote ${join(root, "spec.json")} and the settings table of ${settingsPath}\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,4 +1,4 @@
-// The README's meltano.yml example works as shown: every setting and config key is a real setting, every secret is
+// docs/meltano.md's meltano.yml example works as shown: every setting and config key is a real setting, every secret is
 // declared kind password, kinds match the schema's types, and the plugin names the package's executable.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -90,9 +90,7 @@ function parseYaml(text: string): Yaml {
 }
 
 function meltanoBlock(): string {
-  const readme = readFileSync(join(packageRoot(), "README.md"), "utf8");
-  const section = readme.split(/^## /m).find((s) => s.startsWith("Meltano"));
-  expect(section, "README.md has a '## Meltano' section").toBeDefined();
+  const section = readFileSync(join(packageRoot(), "docs", "meltano.md"), "utf8");
   const m = /```yaml\n([\s\S]*?)```/.exec(section ?? "");
   expect(m, "the Meltano section has a ```yaml block").not.toBeNull();
   return m?.[1] ?? "";
@@ -114,7 +112,7 @@ interface MeltanoLoader {
   config: Record<string, Yaml>;
 }
 
-describe("README meltano.yml example", () => {
+describe("docs/meltano.md meltano.yml example", () => {
   const doc = parseYaml(meltanoBlock()) as { plugins: { loaders: MeltanoLoader[] } };
   const loaders = doc.plugins.loaders;
   const loader = loaders[0] as MeltanoLoader;

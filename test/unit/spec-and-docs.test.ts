@@ -6,9 +6,10 @@ import { secretNames } from "../../src/config/redact.js";
 import { configSchema, packageRoot } from "../../src/config/schema.js";
 import {
   buildSpec,
-  readmeSettingsSection,
+  SETTINGS_DOC,
+  settingsTableOf,
   renderSettingsMarkdown,
-  replaceReadmeSettings,
+  replaceSettingsTable,
   specFileText,
 } from "../../scripts/generate-spec.js";
 
@@ -54,22 +55,22 @@ describe("spec.json", () => {
   });
 });
 
-describe("README settings section", () => {
+describe("docs/settings.md settings table", () => {
   it("equals renderSettingsMarkdown(schema)", () => {
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const section = readmeSettingsSection(readme);
-    expect(section, "README.md lacks the <!-- settings:start --> / <!-- settings:end --> markers").toBeDefined();
-    expect(section?.trim(), `README.md's settings section ${STALE}`).toBe(renderSettingsMarkdown(configSchema()).trim());
+    const page = readFileSync(join(root, SETTINGS_DOC), "utf8");
+    const section = settingsTableOf(page);
+    expect(section, `${SETTINGS_DOC} lacks the <!-- settings:start --> / <!-- settings:end --> markers`).toBeDefined();
+    expect(section?.trim(), `${SETTINGS_DOC}'s settings table ${STALE}`).toBe(renderSettingsMarkdown(configSchema()).trim());
   });
 
   it("is replaced only between the markers", () => {
     const readme = "# T\n\nintro\n<!-- settings:start -->\nold table\n<!-- settings:end -->\n\n## After\ntext\n";
-    const updated = replaceReadmeSettings(readme, configSchema());
+    const updated = replaceSettingsTable(readme, configSchema());
     expect(updated.startsWith("# T\n\nintro\n<!-- settings:start -->\n")).toBe(true);
     expect(updated.endsWith("\n<!-- settings:end -->\n\n## After\ntext\n")).toBe(true);
     expect(updated).not.toContain("old table");
-    expect(replaceReadmeSettings(updated, configSchema())).toBe(updated);
-    expect(() => replaceReadmeSettings("no markers", configSchema())).toThrow(/markers/);
+    expect(replaceSettingsTable(updated, configSchema())).toBe(updated);
+    expect(() => replaceSettingsTable("no markers", configSchema())).toThrow(/markers/);
   });
 
   it("has one row per setting with its default", () => {
