@@ -182,7 +182,7 @@ export class Router {
     if (problem !== undefined) return this.refuse(stream, line, problem, text);
 
     const cursor = this.deps.template.usesCursor && plan.cursorField !== undefined ? parseCursor(incoming.record[plan.cursorField]) : NULL_CURSOR;
-    const partition = this.deps.template.usesCursor ? cursorPartitionId(this.deps.template, cursor, this.deps.options.timeZone) : "";
+    const partition = this.deps.template.usesCursor ? cursorPartitionId(this.deps.template.cursorNeeds, cursor, this.deps.options.timeZone) : "";
     const batch = (state.batch ??= this.newBatch(state));
     const newFile = !batch.partitions.has(partition);
     const buffering = metrics.stageClock();

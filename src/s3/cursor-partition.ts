@@ -25,8 +25,8 @@
  * records can be grouped into one open file per id: `{cursor_year}/{cursor_month}/{cursor_day}` gives one file per
  * local day; `{cursor_date_time}` one per second; a template without cursor macros one partition (`""`).
  */
-import { daysFromCivil, fieldsFromLocalMs, isUtcZone, newLocalFields, zoneOffsetMs, type LocalFields } from "./strftime.js";
-import type { KeyTemplate } from "./key-template.js";
+import { daysFromCivil, fieldsFromLocalMs, isCivilDate, newLocalFields, type LocalFields } from "../time/calendar.js";
+import { isUtcZone, zoneOffsetMs } from "../time/time-zones.js";
 
 export type CursorValue =
   | { readonly kind: "null" }
@@ -47,13 +47,6 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME_RE =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
-function validDate(year: number, month: number, day: number): boolean {
-  if (month < 1 || month > 12 || day < 1) return false;
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-  const dim = month === 2 ? (leap ? 29 : 28) : month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return day <= dim;
-}
-
 /** A cursor field's value → a CursorValue (see the module doc for what is accepted). Never throws. */
 export function parseCursor(value: unknown): CursorValue {
   if (typeof value === "string") return parseCursorString(value);
@@ -72,7 +65,7 @@ function parseCursorString(s: string): CursorValue {
     const year = Number(m[1]);
     const month = Number(m[2]);
     const day = Number(m[3]);
-    return validDate(year, month, day) ? { kind: "date", year, month, day } : NULL_CURSOR;
+    return isCivilDate(year, month, day) ? { kind: "date", year, month, day } : NULL_CURSOR;
   }
   if (n < 16 || n > 64) return NULL_CURSOR;
   const m = DATE_TIME_RE.exec(s);
@@ -83,7 +76,7 @@ function parseCursorString(s: string): CursorValue {
   const hour = Number(m[4]);
   const minute = Number(m[5]);
   let second = m[6] === undefined ? 0 : Number(m[6]);
-  if (!validDate(year, month, day) || hour > 23 || minute > 59 || second > 60) return NULL_CURSOR;
+  if (!isCivilDate(year, month, day) || hour > 23 || minute > 59 || second > 60) return NULL_CURSOR;
   if (second === 60) second = 59; // a leap second stays in its minute
   const frac = m[7];
   const ms = frac === undefined ? 0 : Number((frac + "00").slice(0, 3));
@@ -148,11 +141,11 @@ export const CURSOR_NEEDS = {
 const scratch = newCursorFields();
 
 /**
- * The partition id of `cursor` for `template`: equal for two cursors iff they render the template's cursor macros
- * identically. `""` when the template has no cursor macros, `NULL_PARTITION_ID` for a null cursor.
+ * The partition id of `cursor` for a template whose cursor macros need `needs` (KeyTemplate.cursorNeeds): equal for
+ * two cursors iff they render those macros identically. `""` when the template has no cursor macros,
+ * `NULL_PARTITION_ID` for a null cursor.
  */
-export function cursorPartitionId(template: KeyTemplate, cursor: CursorValue, timeZone: string): string {
-  const needs = template.cursorNeeds;
+export function cursorPartitionId(needs: number, cursor: CursorValue, timeZone: string): string {
   if (needs === 0) return "";
   if (cursor.kind === "null") return NULL_PARTITION_ID;
   const f = cursorFields(cursor, timeZone, scratch);

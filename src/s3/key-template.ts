@@ -56,7 +56,8 @@ import {
   type CursorValue,
 } from "./cursor-partition.js";
 import { safeLiteralSegment, safeSegment, validateKeyLiteral } from "./safe-key.js";
-import { dateParts, formatOffset, isUtcZone, pad, pad2, strftime, validateStrftime, type DateParts } from "./strftime.js";
+import { formatOffset, pad, pad2, strftime, validateStrftime } from "../time/strftime.js";
+import { dateParts, isUtcZone, type DateParts } from "../time/time-zones.js";
 
 /**
  * The UUIDv5 namespace of `{stream_id}` and `{stream_run_id}`. Fixed forever: changing it changes every key that

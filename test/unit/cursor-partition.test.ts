@@ -75,7 +75,7 @@ describe("cursorPartitionId", () => {
     const groups = new Map<string, string[]>();
     for (const v of values) {
       const c = parseCursor(v);
-      const id = cursorPartitionId(YMD, c, "UTC");
+      const id = cursorPartitionId(YMD.cursorNeeds, c, "UTC");
       groups.set(id, [...(groups.get(id) ?? []), v]);
     }
     expect(groups.size).toBe(3);
@@ -97,9 +97,9 @@ describe("cursorPartitionId", () => {
     expect(day(lateMinus2, "Asia/Kolkata")).toBe("cursor_day=15");
     expect(day(earlyKolkata, "UTC")).toBe("cursor_day=13");
     expect(day(earlyKolkata, "Asia/Kolkata")).toBe("cursor_day=14");
-    expect(cursorPartitionId(YMD, lateMinus2, "UTC")).not.toBe(cursorPartitionId(YMD, parseCursor("2025-04-14T12:00:00Z"), "UTC"));
-    expect(cursorPartitionId(YMD, lateMinus2, "America/New_York")).toBe(
-      cursorPartitionId(YMD, parseCursor("2025-04-14T12:00:00Z"), "America/New_York"),
+    expect(cursorPartitionId(YMD.cursorNeeds, lateMinus2, "UTC")).not.toBe(cursorPartitionId(YMD.cursorNeeds, parseCursor("2025-04-14T12:00:00Z"), "UTC"));
+    expect(cursorPartitionId(YMD.cursorNeeds, lateMinus2, "America/New_York")).toBe(
+      cursorPartitionId(YMD.cursorNeeds, parseCursor("2025-04-14T12:00:00Z"), "America/New_York"),
     );
   });
 
@@ -110,15 +110,15 @@ describe("cursorPartitionId", () => {
     }
     expect(t.render(ctx(parseCursor("2025-04-14"), "America/New_York"))).toBe("2025-04-14T00:00:00-04:00/14");
     // A date and the instant of that local midnight render alike, so they share a partition.
-    expect(cursorPartitionId(t, parseCursor("2025-04-14"), "America/New_York")).toBe(
-      cursorPartitionId(t, parseCursor("2025-04-14T04:00:00Z"), "America/New_York"),
+    expect(cursorPartitionId(t.cursorNeeds, parseCursor("2025-04-14"), "America/New_York")).toBe(
+      cursorPartitionId(t.cursorNeeds, parseCursor("2025-04-14T04:00:00Z"), "America/New_York"),
     );
-    expect(cursorPartitionId(t, parseCursor("2025-04-14"), "UTC")).toBe(cursorPartitionId(t, parseCursor("2025-04-14T00:00:00Z"), "UTC"));
+    expect(cursorPartitionId(t.cursorNeeds, parseCursor("2025-04-14"), "UTC")).toBe(cursorPartitionId(t.cursorNeeds, parseCursor("2025-04-14T00:00:00Z"), "UTC"));
   });
 
   it("null cursors go to the __null__ partition", () => {
-    expect(cursorPartitionId(YMD, NULL_CURSOR, "UTC")).toBe(NULL_PARTITION_ID);
-    expect(cursorPartitionId(YMD, parseCursor(null), "UTC")).toBe(cursorPartitionId(YMD, parseCursor("junk"), "UTC"));
+    expect(cursorPartitionId(YMD.cursorNeeds, NULL_CURSOR, "UTC")).toBe(NULL_PARTITION_ID);
+    expect(cursorPartitionId(YMD.cursorNeeds, parseCursor(null), "UTC")).toBe(cursorPartitionId(YMD.cursorNeeds, parseCursor("junk"), "UTC"));
     expect(YMD.render(ctx(NULL_CURSOR))).toBe("cursor_year=__null__/cursor_month=__null__/cursor_day=__null__/00001.csv");
     const all = KeyTemplate.parse(CURSOR_MACROS.map((m) => `{${m}}`).join("/"));
     expect(all.render(ctx(NULL_CURSOR))).toBe(Array(6).fill("__null__").join("/"));
@@ -126,20 +126,20 @@ describe("cursorPartitionId", () => {
 
   it("only the cursor macros the template uses matter", () => {
     const none = KeyTemplate.parse("{stream_name}/{part}.csv");
-    expect(cursorPartitionId(none, parseCursor("2025-04-14T11:23:45Z"), "UTC")).toBe("");
-    expect(cursorPartitionId(none, NULL_CURSOR, "UTC")).toBe("");
+    expect(cursorPartitionId(none.cursorNeeds, parseCursor("2025-04-14T11:23:45Z"), "UTC")).toBe("");
+    expect(cursorPartitionId(none.cursorNeeds, NULL_CURSOR, "UTC")).toBe("");
     const month = KeyTemplate.parse("{cursor_month}/{part}");
-    expect(cursorPartitionId(month, parseCursor("2024-04-01"), "UTC")).toBe(cursorPartitionId(month, parseCursor("2025-04-30T23:00:00Z"), "UTC"));
+    expect(cursorPartitionId(month.cursorNeeds, parseCursor("2024-04-01"), "UTC")).toBe(cursorPartitionId(month.cursorNeeds, parseCursor("2025-04-30T23:00:00Z"), "UTC"));
     const seconds = KeyTemplate.parse("{cursor_date_time}");
-    expect(cursorPartitionId(seconds, parseCursor("2025-04-14T11:23:45.001Z"), "UTC")).toBe(
-      cursorPartitionId(seconds, parseCursor("2025-04-14T11:23:45.999Z"), "UTC"),
+    expect(cursorPartitionId(seconds.cursorNeeds, parseCursor("2025-04-14T11:23:45.001Z"), "UTC")).toBe(
+      cursorPartitionId(seconds.cursorNeeds, parseCursor("2025-04-14T11:23:45.999Z"), "UTC"),
     );
     // Fall-back hour in New York: same wall-clock second, different instants.
     const a = parseCursor("2025-11-02T05:30:00Z");
     const b = parseCursor("2025-11-02T06:30:00Z");
-    expect(cursorPartitionId(seconds, a, "America/New_York")).toBe(cursorPartitionId(seconds, b, "America/New_York"));
+    expect(cursorPartitionId(seconds.cursorNeeds, a, "America/New_York")).toBe(cursorPartitionId(seconds.cursorNeeds, b, "America/New_York"));
     const iso = KeyTemplate.parse("{cursor_iso_date_time}");
-    expect(cursorPartitionId(iso, a, "America/New_York")).not.toBe(cursorPartitionId(iso, b, "America/New_York"));
+    expect(cursorPartitionId(iso.cursorNeeds, a, "America/New_York")).not.toBe(cursorPartitionId(iso.cursorNeeds, b, "America/New_York"));
   });
 
   it("ids are equal iff the rendered cursor macros are equal (random check)", () => {
@@ -167,7 +167,7 @@ describe("cursorPartitionId", () => {
         const t = templates[Math.floor(rand() * templates.length)] as KeyTemplate;
         const a = pool[Math.floor(rand() * pool.length)] as CursorValue;
         const b = pool[Math.floor(rand() * pool.length)] as CursorValue;
-        const sameId = cursorPartitionId(t, a, tz) === cursorPartitionId(t, b, tz);
+        const sameId = cursorPartitionId(t.cursorNeeds, a, tz) === cursorPartitionId(t.cursorNeeds, b, tz);
         const sameKey = t.render(ctx(a, tz)) === t.render(ctx(b, tz));
         expect(sameId, `${t.template} ${JSON.stringify(a)} ${JSON.stringify(b)} ${tz}`).toBe(sameKey);
       }
@@ -179,7 +179,7 @@ describe("cursorPartitionId", () => {
     const start = performance.now();
     let n = 0;
     for (let r = 0; r < 200; r++) {
-      for (const c of cursors) n += cursorPartitionId(YMD, parseCursor(c), "America/New_York").length;
+      for (const c of cursors) n += cursorPartitionId(YMD.cursorNeeds, parseCursor(c), "America/New_York").length;
     }
     const perRecordUs = ((performance.now() - start) * 1000) / 200_000;
     expect(n).toBeGreaterThan(0);

@@ -1,15 +1,8 @@
 import { describe, it, expect } from "vitest";
 import { ConfigError } from "../../src/errors.js";
-import {
-  dateParts,
-  daysFromCivil,
-  fieldsFromLocalMs,
-  newLocalFields,
-  strftime,
-  validateStrftime,
-  validateTimeZone,
-  zoneOffsetMs,
-} from "../../src/s3/strftime.js";
+import { daysFromCivil, fieldsFromLocalMs, newLocalFields } from "../../src/time/calendar.js";
+import { strftime, validateStrftime } from "../../src/time/strftime.js";
+import { dateParts, validateTimeZone, zoneOffsetMs } from "../../src/time/time-zones.js";
 
 const CLOCK = new Date("2025-04-14T11:23:45.123Z");
 
