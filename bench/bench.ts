@@ -84,6 +84,9 @@ interface RunResult {
   recordsPerSec?: number;
   mbPerSec?: number;
   peakRssMB?: number | null;
+  /** CPU microseconds per record: the target process, and the local S3 server (in this process) during the run. */
+  targetCpuUsPerRecord?: number | null;
+  s3CpuUsPerRecord?: number;
   ratioToFloor?: number | null;
   stages?: Stages | null;
   stateLines?: number;
@@ -166,6 +169,8 @@ interface ChildOutcome {
   signal: string | null;
   wallSeconds: number;
   peakRssKB: number | null;
+  /** User + system CPU seconds of the child (its threads included: DuckDB, zlib, the SDK's sockets). */
+  cpuSeconds: number | null;
   stdoutLines: number;
   lastStdoutLine: string;
   stderrTail: string;
@@ -185,7 +190,7 @@ async function runChild(args: string[], inputFile: string, opts: Options, scratc
   const env: NodeJS.ProcessEnv = { ...process.env, ...QUIET_SDK_ENV };
   if (opts.rss === 'time') {
     command = TIME_BIN;
-    argv = ['-f', '%M', '-o', rssFile, process.execPath, ...args];
+    argv = ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...args];
   } else {
     command = process.execPath;
     argv = ['--import', pathToFileURL(RSS_PRELOAD_JS).href, ...args];
@@ -247,16 +252,18 @@ async function runChild(args: string[], inputFile: string, opts: Options, scratc
   if (stderrRest.includes('METRIC: ')) metricLines.push(stderrRest);
 
   let peakRssKB: number | null = null;
+  let cpuSeconds: number | null = null;
   try {
-    // GNU time writes "Command exited with non-zero status N" before the value on failure.
+    // GNU time writes "Command exited with non-zero status N" before the values on failure.
     const lines = readFileSync(rssFile, 'utf8').trim().split('\n');
-    const n = Number(lines[lines.length - 1]);
-    if (Number.isFinite(n) && n > 0) peakRssKB = n;
+    const [rss, user, sys] = (lines[lines.length - 1] ?? '').split(' ').map(Number);
+    if (rss !== undefined && Number.isFinite(rss) && rss > 0) peakRssKB = rss;
+    if (user !== undefined && sys !== undefined && Number.isFinite(user + sys)) cpuSeconds = user + sys;
     rmSync(rssFile, { force: true });
   } catch {
     peakRssKB = null;
   }
-  return { exitCode, signal, wallSeconds, peakRssKB, stdoutLines, lastStdoutLine, stderrTail, metricLines, timedOut };
+  return { exitCode, signal, wallSeconds, peakRssKB, cpuSeconds, stdoutLines, lastStdoutLine, stderrTail, metricLines, timedOut };
 }
 
 /** The last `stage_seconds` timer among the METRIC lines, if any. */
@@ -378,6 +385,7 @@ async function runFloor(size: number, repeat: number, input: { file: string; byt
     recordsPerSec: size / out.wallSeconds,
     mbPerSec: input.bytes / 1e6 / out.wallSeconds,
     peakRssMB: out.peakRssKB === null ? null : out.peakRssKB / 1024,
+    targetCpuUsPerRecord: out.cpuSeconds === null ? null : (out.cpuSeconds * 1e6) / size,
     floorSelf: self,
   };
 }
@@ -414,7 +422,9 @@ async function runTarget(
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   try {
     const program = opts.fakeTarget ? FAKE_TARGET_JS : opts.cli;
+    const s3Cpu = process.cpuUsage();
     const out = await runChild([program, '--config', configFile], input.file, opts, scratch);
+    const s3CpuUsed = process.cpuUsage(s3Cpu);
     const listed = await listObjects(s3, bucket).catch(() => ({ count: 0, bytes: 0, keys: [] as string[] }));
     const result: RunResult = {
       ...base,
@@ -424,6 +434,8 @@ async function runTarget(
       recordsPerSec: size / out.wallSeconds,
       mbPerSec: input.bytes / 1e6 / out.wallSeconds,
       peakRssMB: out.peakRssKB === null ? null : out.peakRssKB / 1024,
+      targetCpuUsPerRecord: out.cpuSeconds === null ? null : (out.cpuSeconds * 1e6) / size,
+      s3CpuUsPerRecord: (s3CpuUsed.user + s3CpuUsed.system) / size,
       stages: parseStages(out.metricLines),
       stateLines: out.stdoutLines,
       lastState: out.lastStdoutLine.slice(0, 500),
@@ -470,7 +482,7 @@ function table(header: string[], rows: string[][], rightAligned: Set<number>): s
 }
 
 function renderRows(results: readonly RunResult[], withRepeat: boolean): string {
-  const header = ['size', ...(withRepeat ? ['rep'] : []), 'run', 'records/s', 'MB/s', 'peak RSS MB', '× floor', 'stage times (s)'];
+  const header = ['size', ...(withRepeat ? ['rep'] : []), 'run', 'records/s', 'MB/s', 'peak RSS MB', '× floor', 'target CPU µs/rec', 'S3 CPU µs/rec', 'stage times (s)'];
   const rows = results.map((r) => {
     const ok = r.status === 'ok';
     return [
@@ -481,11 +493,13 @@ function renderRows(results: readonly RunResult[], withRepeat: boolean): string 
       ok ? fmt1(r.mbPerSec) : '',
       ok ? fmt1(r.peakRssMB) : '',
       ok && r.run !== 'floor' ? (r.ratioToFloor === null || r.ratioToFloor === undefined ? 'n/a' : r.ratioToFloor.toFixed(2)) : '',
+      ok ? fmt1(r.targetCpuUsPerRecord) : '',
+      ok && r.run !== 'floor' ? fmt1(r.s3CpuUsPerRecord) : '',
       ok ? (r.run === 'floor' ? '' : stagesText(r.stages)) : (r.error ?? ''),
     ];
   });
   const offset = withRepeat ? 1 : 0;
-  return table(header, rows, new Set([0, 2 + offset, 3 + offset, 4 + offset, 5 + offset]));
+  return table(header, rows, new Set([0, 2 + offset, 3 + offset, 4 + offset, 5 + offset, 6 + offset, 7 + offset]));
 }
 
 const median = (xs: number[]): number | undefined => {
@@ -574,7 +588,7 @@ async function main(): Promise<void> {
           }
           if (r.status === 'ok') {
             r.ratioToFloor = floor.status === 'ok' && floor.recordsPerSec !== undefined && r.recordsPerSec !== undefined ? r.recordsPerSec / floor.recordsPerSec : null;
-            log(`${size} #${rep} ${format}: ${fmtInt(r.recordsPerSec)} records/s (${r.ratioToFloor?.toFixed(2) ?? 'n/a'} × floor), ${fmt1(r.peakRssMB)} MB RSS, ${r.objects} objects, ${r.stateLines} STATE lines`);
+            log(`${size} #${rep} ${format}: ${fmtInt(r.recordsPerSec)} records/s (${r.ratioToFloor?.toFixed(2) ?? 'n/a'} × floor), ${fmt1(r.peakRssMB)} MB RSS, CPU µs/record: target ${fmt1(r.targetCpuUsPerRecord)}, S3 server ${fmt1(r.s3CpuUsPerRecord)}, ${r.objects} objects, ${r.stateLines} STATE lines`);
           } else {
             log(`${size} #${rep} ${format}: ${r.status}: ${r.error ?? ''}${r.stderrTail !== undefined ? `\n--- stderr (tail) ---\n${r.stderrTail}\n---` : ''}`);
           }
