@@ -8,11 +8,12 @@ import { Metrics } from "./metrics.js";
 import { Quarantine, rejectedKey } from "./quarantine.js";
 import { duckEncoder, jsonEncoder } from "./record-encoder.js";
 import { Router } from "./router.js";
-import { dataObjectOptionsOf, fileFormatOf, objectOptionsOf, openDuckDb } from "./run-options.js";
+import { fileFormatOf, openDuckDb } from "./run-options.js";
+import { dataObjectOptionsOf, objectOptionsOf } from "../s3/object-options.js";
 import { keyTemplateOf } from "../s3/key-settings.js";
 import { SinkFactory } from "./sink-factory.js";
 import { StateLedger } from "./state-ledger.js";
-import { Uploader } from "./uploader.js";
+import { Uploader } from "../s3/uploader.js";
 import type { S3Client } from "@aws-sdk/client-s3";
 
 /** What differs between the Singer and the Airbyte run; the engine (router, batches, flusher, ledger) is shared. */

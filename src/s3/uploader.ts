@@ -1,19 +1,15 @@
 import { createReadStream } from "node:fs";
-import { PassThrough, Transform, type Readable, type Writable } from "node:stream";
+import { PassThrough, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { StringDecoder } from "node:string_decoder";
-import { AbortMultipartUploadCommand, type S3Client, type PutObjectCommandInput } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { UploadError } from "../errors.js";
-import { folderOf, grantHint, isRetryableS3Error, s3ErrorFacts } from "../s3/iam.js";
-import { confirmUpload, ExpectedEtag, type UploadedPart } from "../s3/confirm-upload.js";
-
-/** Object options applied to every upload (SSE, storage class, ACL, tags, metadata). */
-export type ObjectOptions = Pick<
-  PutObjectCommandInput,
-  "ServerSideEncryption" | "SSEKMSKeyId" | "StorageClass" | "ACL" | "Tagging" | "Metadata" | "IfNoneMatch"
->;
+import { confirmUpload, ExpectedEtag, type UploadedPart } from "./confirm-upload.js";
+import { isRetryableS3Error, s3ErrorFacts } from "./error-facts.js";
+import { folderOf, grantHint } from "./iam.js";
+import { jsonArrayFraming } from "./json-array-framing.js";
+import type { ObjectOptions } from "./object-options.js";
 
 export interface UploadRequest {
   localPath: string;
@@ -198,34 +194,4 @@ export class Uploader {
       (abortNote ? `; ${abortNote}` : "");
     return new UploadError(message, this.bucket, key, facts.code, { cause: error });
   }
-}
-
-/** JSON lines in, one JSON array out: `[` line `,` line … `]`. */
-function jsonArrayFraming(): Transform {
-  let first = true;
-  let tail = "";
-  const decoder = new StringDecoder("utf8");
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      const text = tail + decoder.write(chunk);
-      const lastNl = text.lastIndexOf("\n");
-      tail = text.slice(lastNl + 1);
-      const body = text.slice(0, lastNl + 1);
-      if (body.length === 0) return done();
-      const lines = body.slice(0, -1).split("\n");
-      let out = "";
-      for (const line of lines) {
-        out += (first ? "[\n" : ",\n") + line;
-        first = false;
-      }
-      done(null, out);
-    },
-    flush(done) {
-      tail += decoder.end();
-      let out = tail.length > 0 ? (first ? "[\n" : ",\n") + tail : "";
-      if (tail.length > 0) first = false;
-      out += first ? "[]\n" : "\n]\n";
-      done(null, out);
-    },
-  });
 }
