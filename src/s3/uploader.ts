@@ -5,11 +5,12 @@ import { createGzip } from "node:zlib";
 import { AbortMultipartUploadCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { UploadError } from "../errors.js";
-import { confirmUpload, ExpectedEtag, type UploadedPart } from "./confirm-upload.js";
+import { confirmUpload, ExpectedEtag } from "./confirm-upload.js";
 import { isRetryableS3Error, s3ErrorFacts } from "./error-facts.js";
 import { folderOf, grantHint } from "./iam.js";
 import { jsonArrayFraming } from "./json-array-framing.js";
 import type { ObjectOptions } from "./object-options.js";
+import { uploadInternals } from "./upload-internals.js";
 
 export interface UploadRequest {
   localPath: string;
@@ -38,13 +39,6 @@ export function partSizeFor(fileBytes: number, configured: number, framing: { gz
   const growth = framing.jsonArray ? 1.6 : 1.1;
   const sent = fileBytes * growth + (framing.gzip ? 64 * 1024 : 0);
   return Math.min(MAX_PART_SIZE, Math.max(configured, Math.ceil(sent / MAX_PARTS)));
-}
-
-/** lib-storage keeps these on the instance; read them to abort its multipart upload ourselves. */
-interface UploadInternals {
-  uploadId?: string;
-  uploadedParts?: UploadedPart[];
-  concurrentUploaders?: Array<Promise<unknown>>;
 }
 
 /** Streams a local file (gzipped in Node when asked) into one S3 object; multipart for large files. */
@@ -114,7 +108,7 @@ export class Uploader {
       ([result]) => ({ key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes }),
       async (error: unknown) => {
         if (sourceDone && !request.signal.aborted) {
-          const parts = (upload as unknown as UploadInternals).uploadedParts ?? [];
+          const parts = uploadInternals(upload).uploadedParts;
           const confirmed = await this.confirmStored(request.key, error, { bytes, etags: expected.etags(parts) });
           if (confirmed) return confirmed;
         }
@@ -155,10 +149,10 @@ export class Uploader {
    * behind (billed, invisible). Returns a note when the abort itself failed; the upload's own error stays the error.
    */
   private async abortMultipart(upload: Upload, key: string): Promise<string | undefined> {
-    const internals = upload as unknown as UploadInternals;
-    if (Array.isArray(internals.concurrentUploaders)) await Promise.allSettled(internals.concurrentUploaders);
-    const uploadId = internals.uploadId;
-    if (typeof uploadId !== "string") return undefined;
+    const internals = uploadInternals(upload);
+    await Promise.allSettled(internals.concurrentUploaders);
+    const uploadId = uploadInternals(upload).uploadId;
+    if (uploadId === undefined) return undefined;
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
       return undefined;
