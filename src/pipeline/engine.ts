@@ -60,8 +60,12 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
   const metrics = new Metrics(logger, settings.invalid_record_policy);
   const ledger = new StateLedger<string>(ctx.emitState, { emitEach: protocol.emitEachState ?? false });
   const flusher = new Flusher({ ledger, metrics, logger, maxPending: settings.max_pending_flushes, signal });
-  const uploader = (options = dataObjectOptionsOf(settings)): Uploader =>
-    new Uploader(client, bucket, options, settings.multipart_part_size, settings.upload_concurrency);
+  const uploader = (options = dataObjectOptionsOf(settings)): Uploader => {
+    const made = new Uploader(client, bucket, options, settings.multipart_part_size, settings.upload_concurrency);
+    made.onConfirmed = (key, how) => logger.info(`s3://${bucket}/${key}: ${how}`);
+    made.onWarning = (key, message) => logger.warn(`s3://${bucket}/${key}: ${message}`);
+    return made;
+  };
   const sinks = new SinkFactory({
     settings,
     format,

@@ -9,6 +9,7 @@ import { confirmUpload, ExpectedEtag } from "./confirm-upload.js";
 import { isRetryableS3Error, s3ErrorFacts } from "./error-facts.js";
 import { folderOf, grantHint } from "./iam.js";
 import { jsonArrayFraming } from "./json-array-framing.js";
+import { abortOrphanUploads } from "./orphan-uploads.js";
 import type { ObjectOptions } from "./object-options.js";
 import { uploadInternals } from "./upload-internals.js";
 
@@ -104,9 +105,14 @@ export class Uploader {
       void upload.abort().catch(() => undefined);
     };
     request.signal.addEventListener("abort", onAbort, { once: true });
+    const startedAt = new Date();
     const done = Promise.all([upload.done(), source]).then(
-      ([result]) => ({ key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes }),
+      async ([result]) => {
+        await this.abortRetriedCreates(upload, request.key, startedAt);
+        return { key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes };
+      },
       async (error: unknown) => {
+        await this.abortRetriedCreates(upload, request.key, startedAt);
         if (sourceDone && !request.signal.aborted) {
           const parts = uploadInternals(upload).uploadedParts;
           const confirmed = await this.confirmStored(request.key, error, { bytes, etags: expected.etags(parts) });
@@ -143,6 +149,22 @@ export class Uploader {
 
   /** Told when a failed-looking upload turned out stored (logged by the caller). */
   onConfirmed: ((key: string, how: string) => void) | undefined;
+
+  /** Told what went wrong that the run survives (logged by the caller as a warning). */
+  onWarning: ((key: string, message: string) => void) | undefined;
+
+  /** When CreateMultipartUpload needed more than one attempt, aborts the uploads the lost attempts opened. */
+  private async abortRetriedCreates(upload: Upload, key: string, startedAt: Date): Promise<void> {
+    const answer = uploadInternals(upload).createMultipartAnswer;
+    if (!answer) return;
+    const attempts = await answer.then(
+      (out) => out.$metadata.attempts ?? 1,
+      (error: unknown) => s3ErrorFacts(error).attempts ?? 1,
+    );
+    if (attempts <= 1) return;
+    const { note } = await abortOrphanUploads(this.client, this.bucket, key, uploadInternals(upload).uploadId, startedAt);
+    if (note) this.onWarning?.(key, note);
+  }
 
   /**
    * Aborts the multipart upload lib-storage started, once its part uploaders have stopped, so no parts are left
