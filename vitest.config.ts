@@ -30,6 +30,9 @@ Object.assign(process.env, testEnv);
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // TARGET_S3_TEST_S3=ceph: one Ceph RADOS Gateway for the run, and the no-open-upload check after every test.
+    globalSetup: ["test/helpers/ceph-global-setup.ts"],
+    setupFiles: ["test/helpers/open-uploads.setup.ts"],
     environment: "node",
     env: testEnv,
     pool: "forks",

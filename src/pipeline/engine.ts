@@ -8,11 +8,12 @@ import { Metrics } from "./metrics.js";
 import { Quarantine, rejectedKey } from "./quarantine.js";
 import { duckEncoder, jsonEncoder } from "./record-encoder.js";
 import { Router } from "./router.js";
-import { dataObjectOptionsOf, fileFormatOf, objectOptionsOf, openDuckDb } from "./run-options.js";
+import { fileFormatOf, openDuckDb } from "./run-options.js";
+import { dataObjectOptionsOf, objectOptionsOf } from "../s3/object-options.js";
 import { keyTemplateOf } from "../s3/key-settings.js";
 import { SinkFactory } from "./sink-factory.js";
 import { StateLedger } from "./state-ledger.js";
-import { Uploader } from "./uploader.js";
+import { Uploader } from "../s3/uploader.js";
 import type { S3Client } from "@aws-sdk/client-s3";
 
 /** What differs between the Singer and the Airbyte run; the engine (router, batches, flusher, ledger) is shared. */
@@ -59,8 +60,12 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
   const metrics = new Metrics(logger, settings.invalid_record_policy);
   const ledger = new StateLedger<string>(ctx.emitState, { emitEach: protocol.emitEachState ?? false });
   const flusher = new Flusher({ ledger, metrics, logger, maxPending: settings.max_pending_flushes, signal });
-  const uploader = (options = dataObjectOptionsOf(settings)): Uploader =>
-    new Uploader(client, bucket, options, settings.multipart_part_size, settings.upload_concurrency);
+  const uploader = (options = dataObjectOptionsOf(settings)): Uploader => {
+    const made = new Uploader(client, bucket, options, settings.multipart_part_size, settings.upload_concurrency);
+    made.onConfirmed = (key, how) => logger.info(`s3://${bucket}/${key}: ${how}`);
+    made.onWarning = (key, message) => logger.warn(`s3://${bucket}/${key}: ${message}`);
+    return made;
+  };
   const sinks = new SinkFactory({
     settings,
     format,

@@ -5,7 +5,7 @@ import type { PartitionSink } from "./sinks/partition-sink.js";
 import type { Metrics } from "./metrics.js";
 import { since } from "./metrics.js";
 import type { StateLedger } from "./state-ledger.js";
-import type { UploadReceipt } from "./uploader.js";
+import type { UploadReceipt } from "../s3/uploader.js";
 
 export interface FlushJob {
   stream: string;

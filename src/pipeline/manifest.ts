@@ -12,12 +12,13 @@
  * ignores the other keys) and, because one COPY loads one table, one COPY manifest per stream at
  * `_manifests/<run id>/<stream>.json`, written before the run manifest that names them.
  */
-import { createHash } from "node:crypto";
-import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { UploadError } from "../errors.js";
+import { s3ErrorFacts } from "../s3/error-facts.js";
+import { putTextObject } from "../s3/put-text-object.js";
 import { joinKey, safeSegment } from "../s3/safe-key.js";
 import type { StoredObject } from "./flusher.js";
-import type { ObjectOptions } from "./uploader.js";
+import type { ObjectOptions } from "../s3/object-options.js";
 
 export const MANIFEST_VERSION = 1;
 
@@ -159,21 +160,11 @@ export async function writeManifests(
   for (const { key, body } of uploads) {
     const text = JSON.stringify(body, null, 2) + "\n";
     try {
-      await client.send(
-        new PutObjectCommand({
-          Bucket: input.bucket,
-          Key: key,
-          Body: text,
-          ContentType: "application/json",
-          ...(contentMd5 ? { ContentMD5: createHash("md5").update(text).digest("base64") } : {}),
-          ...options,
-        }),
-      );
+      await putTextObject(client, { bucket: input.bucket, key, text, contentType: "application/json", contentMd5 }, options);
     } catch (error) {
-      const e = error as { name?: string; Code?: string; message?: string };
-      const code = e.Code ?? e.name;
+      const { code, message } = s3ErrorFacts(error);
       throw new UploadError(
-        `upload of the run manifest s3://${input.bucket}/${key} failed: ${code ?? "error"}: ${e.message ?? String(error)}; ` +
+        `upload of the run manifest s3://${input.bucket}/${key} failed: ${code}: ${message}; ` +
           "every data object and STATE of this run was already stored, only the manifest is missing (grant s3:PutObject on the _manifests/ prefix, or turn write_manifest off)",
         input.bucket,
         key,

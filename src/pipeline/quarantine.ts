@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { Logger } from "../log.js";
 import { joinKey, safeSegment } from "../s3/safe-key.js";
 import type { StateLedger } from "./state-ledger.js";
-import type { UploadReceipt, UploadRequest } from "./uploader.js";
+import type { UploadReceipt, UploadRequest } from "../s3/uploader.js";
 
 /** The part of the Uploader the quarantine needs. */
 export interface QuarantineUploader {

@@ -1,9 +1,8 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Settings } from "../config/settings.js";
 import type { FileFormat } from "./file-format.js";
-import type { ObjectOptions } from "./uploader.js";
 
-/** Settings → the parts of a run that only depend on them (file format, object options, DuckDB). */
+/** Settings → the parts of a run that only depend on them (file format, DuckDB); object options: s3/object-options.ts. */
 
 export function fileFormatOf(settings: Settings): FileFormat {
   return {
@@ -14,25 +13,6 @@ export function fileFormatOf(settings: Settings): FileFormat {
     quoteCharacter: settings.quote_character,
     header: settings.header,
   };
-}
-
-export function objectOptionsOf(settings: Settings): ObjectOptions {
-  const options: ObjectOptions = {};
-  if (settings.server_side_encryption) options.ServerSideEncryption = settings.server_side_encryption;
-  // A KMS key only means something with aws:kms (the loader rejects it with AES256).
-  if (settings.kms_key_id && settings.server_side_encryption === "aws:kms") options.SSEKMSKeyId = settings.kms_key_id;
-  if (settings.storage_class) options.StorageClass = settings.storage_class;
-  if (settings.acl) options.ACL = settings.acl;
-  const tags = Object.entries(settings.object_tags);
-  // x-amz-tagging is a query string; %20 rather than URLSearchParams' "+" for spaces.
-  if (tags.length > 0) options.Tagging = tags.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&");
-  if (Object.keys(settings.object_metadata).length > 0) options.Metadata = { ...settings.object_metadata };
-  return options;
-}
-
-/** The options of data objects: with deterministic_keys, `If-None-Match: *` (a 412 is checked as "already written"). */
-export function dataObjectOptionsOf(settings: Settings): ObjectOptions {
-  return { ...objectOptionsOf(settings), ...(settings.deterministic_keys ? { IfNoneMatch: "*" } : {}) };
 }
 
 /**

@@ -14,7 +14,7 @@ import { SerialQueue } from "./sinks/serial-queue.js";
 import type { PartitionSink } from "./sinks/partition-sink.js";
 import { StreamingSink } from "./sinks/streaming-sink.js";
 import type { StreamPlan } from "./stream-plan.js";
-import type { Uploader } from "./uploader.js";
+import type { Uploader } from "../s3/uploader.js";
 import type { DeterministicKeys } from "../s3/deterministic-key.js";
 
 /** Spooled segments (≤ 64 MiB each) that may wait for conversion or upload before reading pauses. */

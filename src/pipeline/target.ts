@@ -9,7 +9,8 @@ import { buildEngine, type Engine, type ProtocolOptions } from "./engine.js";
 import type { Flusher, StoredObject } from "./flusher.js";
 import { readLines } from "./line-reader.js";
 import { writeManifests } from "./manifest.js";
-import { fileFormatOf, objectOptionsOf } from "./run-options.js";
+import { fileFormatOf } from "./run-options.js";
+import { objectOptionsOf } from "../s3/object-options.js";
 import { createRunDir, removeRunDir } from "./run-dir.js";
 import { singerHandler } from "./singer-input.js";
 

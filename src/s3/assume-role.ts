@@ -2,6 +2,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientC
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { CredentialsError } from "../errors.js";
+import { s3ErrorFacts } from "./error-facts.js";
 
 export type CredentialSource = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
@@ -122,9 +123,9 @@ export async function callerIdentity(
     const out = await client.send(new GetCallerIdentityCommand({}));
     return { account: out.Account ?? "", arn: out.Arn ?? "" };
   } catch (error) {
-    const e = error as { name?: string; message?: string };
+    const { code, message } = s3ErrorFacts(error);
     throw new CredentialsError(
-      `GetCallerIdentity failed: ${e.name ?? "error"}: ${e.message ?? String(error)} (check the credentials and sts_endpoint)`,
+      `GetCallerIdentity failed: ${code}: ${message} (check the credentials and sts_endpoint)`,
       { cause: error },
     );
   } finally {
@@ -134,9 +135,7 @@ export async function callerIdentity(
 
 function assumeRoleError(roleArn: string, withExternalId: boolean, error: unknown): CredentialsError {
   if (error instanceof CredentialsError) return error;
-  const e = error as { name?: string; Code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-  const code = e.Code ?? e.name ?? "error";
-  const status = e.$metadata?.httpStatusCode;
+  const { code, status, message } = s3ErrorFacts(error);
   const fix =
     code === "AccessDenied"
       ? `the source identity needs sts:AssumeRole on ${roleArn}, and the role's trust policy must allow it` +
@@ -145,7 +144,7 @@ function assumeRoleError(roleArn: string, withExternalId: boolean, error: unknow
         ? "set aws_access_key_id and aws_secret_access_key, aws_profile, or provide credentials through the default AWS chain"
         : "check role_arn, role_duration_seconds (within the role's maximum session duration) and sts_endpoint";
   return new CredentialsError(
-    `assuming role ${roleArn} failed: ${code}${status ? ` (HTTP ${status})` : ""}: ${e.message ?? String(error)}; ${fix}`,
+    `assuming role ${roleArn} failed: ${code}${status ? ` (HTTP ${status})` : ""}: ${message}; ${fix}`,
     { cause: error },
   );
 }

@@ -11,11 +11,12 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import type { Settings } from "../config/settings.js";
-import { objectOptionsOf } from "../pipeline/run-options.js";
+import { objectOptionsOf, type ObjectOptions } from "./object-options.js";
 import { parseBucket } from "./bucket-uri.js";
 import { clientOptionsOf, createS3Client } from "./client.js";
 import { resolveCredentials, type ResolvedCredentials } from "./credentials.js";
-import { grantHint, s3ErrorFacts } from "./iam.js";
+import { s3ErrorFacts } from "./error-facts.js";
+import { grantHint } from "./iam.js";
 import { joinKey } from "./safe-key.js";
 
 export type CheckStepName = "credentials" | "bucket" | "put object" | "multipart upload" | "list" | "delete";
@@ -203,7 +204,7 @@ async function multipartStep(
   client: S3Client,
   bucket: string,
   key: string,
-  objectOptions: ReturnType<typeof objectOptionsOf>,
+  objectOptions: ObjectOptions,
   what: string,
   created: string[],
   failed: (name: CheckStepName, what: string, error: unknown, operation?: string) => CheckStep,

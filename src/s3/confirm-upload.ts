@@ -1,5 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { s3ErrorFacts } from "./error-facts.js";
 
 /** What lib-storage records for each uploaded part (its `uploadedParts`). */
 export interface UploadedPart {
@@ -65,8 +66,8 @@ export async function confirmUpload(
   try {
     head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), options.signal ? { abortSignal: options.signal } : {});
   } catch (error) {
-    const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-    return { stored: false, reason: `HeadObject found no object (${e.name ?? "error"}${e.$metadata?.httpStatusCode ? `, HTTP ${e.$metadata.httpStatusCode}` : ""})` };
+    const { code, status } = s3ErrorFacts(error);
+    return { stored: false, reason: `HeadObject found no object (${code}${status ? `, HTTP ${status}` : ""})` };
   }
   const size = head.ContentLength;
   if (size !== expected.bytes) return { stored: false, reason: `the object there has ${size ?? "unknown"} bytes, not ${expected.bytes}` };

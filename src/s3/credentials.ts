@@ -3,6 +3,7 @@ import { fromIni, fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { Settings } from "../config/settings.js";
 import { CredentialsError } from "../errors.js";
 import { accountOfArn, assumeRoleProvider, callerIdentity, type CredentialSource, type StsOptions } from "./assume-role.js";
+import { s3ErrorFacts } from "./error-facts.js";
 
 /**
  * The source credentials: the configured keys (+ session token), else the named profile, else undefined (the SDK's
@@ -112,9 +113,9 @@ export async function resolveCredentials(settings: Settings, options: { now?: ()
 
 function sourceError(error: unknown, sourceText: string): CredentialsError {
   if (error instanceof CredentialsError) return error;
-  const e = error as { name?: string; message?: string };
+  const { code, message } = s3ErrorFacts(error);
   return new CredentialsError(
-    `no usable AWS credentials from ${sourceText}: ${e.name ?? "error"}: ${e.message ?? String(error)}; ` +
+    `no usable AWS credentials from ${sourceText}: ${code}: ${message}; ` +
       "set aws_access_key_id and aws_secret_access_key, or aws_profile, or provide credentials through the environment, " +
       "shared files, web identity, container or instance role",
     { cause: error },

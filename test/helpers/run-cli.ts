@@ -4,7 +4,7 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY } from "./s3-server.js";
+import { TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY } from "./s3-server.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CLI_PATH = join(REPO_ROOT, "dist", "src", "cli.js");
@@ -207,8 +207,8 @@ export function s3Config<E extends Record<string, unknown> = Record<string, neve
     bucket,
     aws_endpoint: server.endpoint,
     force_path_style: true,
-    aws_access_key_id: S3RVER_ACCESS_KEY_ID,
-    aws_secret_access_key: S3RVER_SECRET_ACCESS_KEY,
+    aws_access_key_id: TEST_ACCESS_KEY_ID,
+    aws_secret_access_key: TEST_SECRET_ACCESS_KEY,
     aws_region: "us-east-1",
     ...(extra ?? ({} as E)),
   };

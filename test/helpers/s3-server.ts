@@ -1,6 +1,9 @@
-// A real S3-compatible HTTP server (s3rver) for tests, in-process on 127.0.0.1 with an ephemeral port and a fresh
-// directory. Known s3rver limits: AbortMultipartUpload and ListParts answer 405, ListMultipartUploads answers 501,
-// so aborts must be asserted on the wire (fault-proxy's `requests`), not through the server.
+// A real S3-compatible HTTP server for tests: s3rver in-process on 127.0.0.1 with an ephemeral port and a fresh
+// directory (the default), or, with TARGET_S3_TEST_S3=ceph, the Ceph RADOS Gateway that ceph-global-setup.ts
+// started for the run (ceph-s3.ts). Known s3rver limits: it does not verify SigV4 signatures, AbortMultipartUpload
+// and ListParts answer 405, ListMultipartUploads answers 501, so on s3rver aborts must be asserted on the wire
+// (fault-proxy's `requests`); on Ceph `openUploads` asks the server, and every test is checked to leave none
+// (open-uploads.setup.ts).
 import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
@@ -11,10 +14,13 @@ import { join } from "node:path";
 import {
   CreateBucketCommand,
   GetObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsCommand,
   S3Client,
+  type ListMultipartUploadsCommandOutput,
   type ListObjectsCommandOutput,
 } from "@aws-sdk/client-s3";
+import { cephAddKey, cephFromEnv, onCeph, type CephS3 } from "./ceph-s3.js";
 
 interface S3rverObject {
   content: Buffer | NodeJS.ReadableStream;
@@ -46,8 +52,32 @@ const s3rverAccounts = require("s3rver/lib/models/account.js") as {
   DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
 };
 
-export const S3RVER_ACCESS_KEY_ID = "S3RVER";
-export const S3RVER_SECRET_ACCESS_KEY = "S3RVER";
+const ceph: CephS3 | undefined = onCeph() ? cephFromEnv() : undefined;
+/** The keys of the test server's user (s3rver: S3RVER/S3RVER; Ceph: the random keys its start made). */
+export const TEST_ACCESS_KEY_ID = ceph?.accessKeyId ?? "S3RVER";
+export const TEST_SECRET_ACCESS_KEY = ceph?.secretAccessKey ?? "S3RVER";
+/** Which server the tests talk to. */
+export const TEST_S3_KIND: "s3rver" | "ceph" = ceph ? "ceph" : "s3rver";
+
+export interface OpenUpload {
+  key: string;
+  uploadId: string;
+}
+
+/** Every bucket a test server created, for the after-each check that no multipart upload is left open. */
+const createdBuckets = new Set<CreatedBucket>();
+
+export interface CreatedBucket {
+  bucket: string;
+  openUploads(): Promise<OpenUpload[]>;
+}
+
+/** Buckets created since the last call (and forgets them). */
+export function takeCreatedBuckets(): CreatedBucket[] {
+  const out = [...createdBuckets];
+  createdBuckets.clear();
+  return out;
+}
 
 export interface S3ObjectSummary {
   key: string;
@@ -55,21 +85,25 @@ export interface S3ObjectSummary {
 }
 
 export interface S3TestServer {
+  readonly kind: "s3rver" | "ceph";
   /** http://127.0.0.1:PORT */
   readonly endpoint: string;
   readonly port: number;
-  /** The directory s3rver stores buckets in (removed by close()). */
+  /** The directory s3rver stores buckets in (removed by close()); Ceph: the cluster's folder. */
   readonly directory: string;
-  /** An SDK client for this server (path style, us-east-1, S3RVER keys, checksums WHEN_REQUIRED). */
+  /** An SDK client for this server (path style, us-east-1, the test keys, checksums WHEN_REQUIRED). */
   readonly client: S3Client;
   /** Creates a bucket (random lowercase name `test-…` by default) and returns its name. */
   createBucket(name?: string): Promise<string>;
   /** Every object in the bucket under prefix, sorted by key (all pages). */
   listObjects(bucket: string, prefix?: string): Promise<S3ObjectSummary[]>;
   getObject(bucket: string, key: string): Promise<Buffer>;
+  /** Multipart uploads still open under prefix (ListMultipartUploads, all pages). s3rver cannot answer (501). */
+  openUploads(bucket: string, prefix?: string): Promise<OpenUpload[]>;
   /**
    * Lets requests signed with another access key id through (s3rver answers InvalidAccessKeyId for unknown ids),
    * e.g. the temporary keys a fake STS issued. The registry is process-wide, shared by every s3rver in the worker.
+   * On Ceph this creates a user with these keys (the secret matters there: signatures are verified).
    */
   allowAccessKey(accessKeyId: string, secretAccessKey?: string): void;
   /** Stops the server, drops open connections and removes its directory. Safe to call twice. */
@@ -82,7 +116,7 @@ export function makeS3Client(endpoint: string, extra: { maxAttempts?: number } =
     endpoint,
     region: "us-east-1",
     forcePathStyle: true,
-    credentials: { accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY },
+    credentials: { accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET_ACCESS_KEY },
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     ...(extra.maxAttempts !== undefined ? { maxAttempts: extra.maxAttempts } : {}),
@@ -130,7 +164,12 @@ function makeMultipartEtagLikeS3(s3rver: S3rverInstance): void {
   };
 }
 
+/** The suite's S3 server: s3rver (default) or, with TARGET_S3_TEST_S3=ceph, the run's Ceph RADOS Gateway. */
 export async function startS3Server(): Promise<S3TestServer> {
+  return ceph ? connectCeph(ceph) : startS3rver();
+}
+
+async function startS3rver(): Promise<S3TestServer> {
   const directory = mkdtempSync(join(tmpdir(), "target-s3-s3rver-"));
   const s3rver = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory });
   makePutObjectAtomic(s3rver);
@@ -147,14 +186,59 @@ export async function startS3Server(): Promise<S3TestServer> {
   let closed = false;
 
   return {
+    kind: "s3rver",
     endpoint,
     port: address.port,
     directory,
     client,
+    ...clientOperations(client),
+    allowAccessKey(accessKeyId: string, secretAccessKey = "unused-by-s3rver-for-sigv4"): void {
+      s3rverAccounts.DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
+    },
 
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      client.destroy();
+      const server = s3rver.httpServer;
+      const closing = s3rver.close();
+      // Keep-alive sockets (from the CLI under test, or a proxy's agent) must not hold the close open.
+      server?.closeAllConnections();
+      await closing;
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A server object for the Ceph RADOS Gateway of the run; close() only drops the client (the cluster outlives it). */
+function connectCeph(cluster: CephS3): S3TestServer {
+  const client = makeS3Client(cluster.endpoint);
+  return {
+    kind: "ceph",
+    endpoint: cluster.endpoint,
+    port: Number(new URL(cluster.endpoint).port),
+    directory: cluster.dir,
+    client,
+    ...clientOperations(client),
+    allowAccessKey(accessKeyId: string, secretAccessKey?: string): void {
+      if (secretAccessKey === undefined) throw new Error("allowAccessKey on Ceph needs the secret too (it verifies signatures)");
+      cephAddKey(cluster, accessKeyId, secretAccessKey);
+    },
+    close(): Promise<void> {
+      client.destroy();
+      return Promise.resolve();
+    },
+  };
+}
+
+type ClientOperations = Pick<S3TestServer, "createBucket" | "listObjects" | "getObject" | "openUploads">;
+
+function clientOperations(client: S3Client): ClientOperations {
+  const ops: ClientOperations = {
     async createBucket(name?: string): Promise<string> {
       const bucket = name ?? randomBucketName();
       await client.send(new CreateBucketCommand({ Bucket: bucket }));
+      createdBuckets.add({ bucket, openUploads: () => ops.openUploads(bucket) });
       return bucket;
     },
 
@@ -185,20 +269,26 @@ export async function startS3Server(): Promise<S3TestServer> {
       return Buffer.from(await res.Body.transformToByteArray());
     },
 
-    allowAccessKey(accessKeyId: string, secretAccessKey = "unused-by-s3rver-for-sigv4"): void {
-      s3rverAccounts.DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
-    },
-
-    async close(): Promise<void> {
-      if (closed) return;
-      closed = true;
-      client.destroy();
-      const server = s3rver.httpServer;
-      const closing = s3rver.close();
-      // Keep-alive sockets (from the CLI under test, or a proxy's agent) must not hold the close open.
-      server?.closeAllConnections();
-      await closing;
-      rmSync(directory, { recursive: true, force: true });
+    async openUploads(bucket: string, prefix?: string): Promise<OpenUpload[]> {
+      const out: OpenUpload[] = [];
+      let keyMarker: string | undefined;
+      let uploadIdMarker: string | undefined;
+      for (;;) {
+        const page: ListMultipartUploadsCommandOutput = await client.send(
+          new ListMultipartUploadsCommand({
+            Bucket: bucket,
+            ...(prefix !== undefined ? { Prefix: prefix } : {}),
+            ...(keyMarker !== undefined ? { KeyMarker: keyMarker } : {}),
+            ...(uploadIdMarker !== undefined ? { UploadIdMarker: uploadIdMarker } : {}),
+          }),
+        );
+        for (const u of page.Uploads ?? []) out.push({ key: u.Key ?? "", uploadId: u.UploadId ?? "" });
+        if (!page.IsTruncated) break;
+        keyMarker = page.NextKeyMarker;
+        uploadIdMarker = page.NextUploadIdMarker;
+      }
+      return out;
     },
   };
+  return ops;
 }

@@ -5,7 +5,7 @@ import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { readObjectRows } from "../helpers/read-back.js";
 import { makeTempDir, runCli, s3Config, writeConfig, type CliResult } from "../helpers/run-cli.js";
-import type { S3TestServer } from "../helpers/s3-server.js";
+import { TEST_SECRET_ACCESS_KEY, type S3TestServer } from "../helpers/s3-server.js";
 import { useS3 } from "../helpers/s3-fixture.js";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
@@ -224,7 +224,7 @@ describe("failures", () => {
     const trace = messages(r).at(-1)!;
     expect(trace.trace!.error.failure_type).toBe("config_error");
     expect(trace.trace!.error.message).toMatch(/NoSuchBucket/);
-    expect(r.stdout).not.toContain("S3RVER");
+    expect(r.stdout).not.toContain(TEST_SECRET_ACCESS_KEY);
   });
 });
 

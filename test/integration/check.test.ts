@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { FaultProxy } from "../helpers/fault-proxy.js";
 import { runCli, s3Config, writeConfig, type CliResult } from "../helpers/run-cli.js";
-import type { S3TestServer } from "../helpers/s3-server.js";
+import { TEST_SECRET_ACCESS_KEY, type S3TestServer } from "../helpers/s3-server.js";
 import { useS3WithProxy } from "../helpers/s3-fixture.js";
 
 let s3: S3TestServer;
@@ -57,7 +57,7 @@ describe("check", () => {
     expect(proxy.byOperation("DeleteObject").map((r) => r.status)).toEqual([204, 204]);
     expect(await s3.listObjects(bucket)).toEqual([]);
     // No secret in any output.
-    expect(result.stdout + result.stderr).not.toContain("S3RVER");
+    expect(result.stdout + result.stderr).not.toContain(TEST_SECRET_ACCESS_KEY);
   });
 
   it("--test-connection is the Singer-style spelling of the same check", async () => {

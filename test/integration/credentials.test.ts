@@ -11,7 +11,7 @@ import { startFakeSts, type FakeSts } from "../helpers/fake-sts.js";
 import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 import { readAllRows } from "../helpers/read-back.js";
 import { makeTempDir, runCli, s3Config, writeConfig, type CliResult } from "../helpers/run-cli.js";
-import { S3RVER_ACCESS_KEY_ID, S3RVER_SECRET_ACCESS_KEY, startS3Server, type S3TestServer } from "../helpers/s3-server.js";
+import { TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, startS3Server, type S3TestServer } from "../helpers/s3-server.js";
 
 const ROLE_ACCOUNT = "444455556666";
 const ROLE_ARN = `arn:aws:iam::${ROLE_ACCOUNT}:role/target-s3-writer`;
@@ -91,7 +91,7 @@ describe("role_arn with external_id (AssumeRole through sts_endpoint)", () => {
     expect(assumed).toHaveLength(1);
     expect(assumed[0]).toMatchObject({ roleArn: ROLE_ARN, externalId: EXTERNAL_ID, roleSessionName: "nightly-load", durationSeconds: 1800 });
     // The configured keys are the source: they sign the AssumeRole call, and nothing else.
-    expect(assumed[0]!.accessKeyId).toBe(S3RVER_ACCESS_KEY_ID);
+    expect(assumed[0]!.accessKeyId).toBe(TEST_ACCESS_KEY_ID);
 
     const issued = sts.issued[0]!;
     const requests = s3Requests();
@@ -101,7 +101,7 @@ describe("role_arn with external_id (AssumeRole through sts_endpoint)", () => {
       expect(r.headers["x-amz-security-token"]).toBe(issued.sessionToken);
     }
     await expectAllRows(100);
-    expectNoSecrets(result, [EXTERNAL_ID, S3RVER_SECRET_ACCESS_KEY, issued.secretAccessKey, issued.sessionToken]);
+    expectNoSecrets(result, [EXTERNAL_ID, TEST_SECRET_ACCESS_KEY, issued.secretAccessKey, issued.sessionToken]);
     expect(result.stderr).toContain(`role ${ROLE_ARN}`);
   });
 
@@ -114,7 +114,7 @@ describe("role_arn with external_id (AssumeRole through sts_endpoint)", () => {
     expect(result.stderr).toContain(`assuming role ${ROLE_ARN} failed: AccessDenied`);
     expect(result.stderr).toContain("sts:ExternalId");
     expect(s3Requests()).toEqual([]);
-    expectNoSecrets(result, [EXTERNAL_ID, S3RVER_SECRET_ACCESS_KEY]);
+    expectNoSecrets(result, [EXTERNAL_ID, TEST_SECRET_ACCESS_KEY]);
   });
 
   it("aws_account_id is checked against GetCallerIdentity of the assumed identity: a mismatch names both accounts", async () => {
@@ -174,8 +174,8 @@ describe("assumed-role credentials are refreshed before they expire", () => {
       aws_region: "us-east-1",
       sts_endpoint: sts.endpoint,
       max_retries: 1,
-      aws_access_key_id: S3RVER_ACCESS_KEY_ID,
-      aws_secret_access_key: S3RVER_SECRET_ACCESS_KEY,
+      aws_access_key_id: TEST_ACCESS_KEY_ID,
+      aws_secret_access_key: TEST_SECRET_ACCESS_KEY,
       role_arn: ROLE_ARN,
       role_session_name: "target-s3",
       role_duration_seconds: 3600,
@@ -192,7 +192,7 @@ describe("assumed-role credentials are refreshed before they expire", () => {
       externalId: EXTERNAL_ID,
       sessionName: "long-run",
       durationSeconds: 3600,
-      source: { accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: S3RVER_SECRET_ACCESS_KEY },
+      source: { accessKeyId: TEST_ACCESS_KEY_ID, secretAccessKey: TEST_SECRET_ACCESS_KEY },
       now: () => clock,
     });
     try {

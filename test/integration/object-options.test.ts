@@ -3,7 +3,7 @@
 // multipart part size and upload concurrency. Every object is read back and compared with what was sent.
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { partSizeFor } from "../../src/pipeline/uploader.js";
+import { partSizeFor } from "../../src/s3/uploader.js";
 import { startFaultProxy, type FaultProxy, type RecordedRequest } from "../helpers/fault-proxy.js";
 import { readAllRows } from "../helpers/read-back.js";
 import { runCli, s3Config, writeConfig } from "../helpers/run-cli.js";

@@ -5,7 +5,8 @@ import type { Settings } from "../../src/config/settings.js";
 import { accountOfArn, needsRefresh } from "../../src/s3/assume-role.js";
 import { connectionStatusOf, formatStep } from "../../src/s3/check.js";
 import { baseCredentials, describeSource, stsOptionsOf } from "../../src/s3/credentials.js";
-import { folderOf, grantHint, grantResource, iamActionsFor, isRetryableS3Error, partitionOf, s3ErrorFacts } from "../../src/s3/iam.js";
+import { folderOf, grantHint, grantResource, iamActionsFor, partitionOf } from "../../src/s3/iam.js";
+import { isRetryableS3Error, s3ErrorFacts } from "../../src/s3/error-facts.js";
 
 const settings = (extra: Partial<Settings>): Settings =>
   ({ aws_region: "eu-west-1", sts_endpoint: undefined, max_retries: 5, ...extra }) as Settings;

@@ -6,7 +6,7 @@ import { quoteLiteral } from "../../schema/projection.js";
 import { copyOptions, PARQUET_ROW_GROUP_ROWS, type FileFormat } from "../file-format.js";
 import { Spool, SPOOL_BUFFER_BYTES } from "../spool.js";
 import type { SpoolEntry } from "../spool-entry.js";
-import type { Uploader } from "../uploader.js";
+import type { Uploader } from "../../s3/uploader.js";
 import type { Backlog } from "./backlog.js";
 import type { PartitionSink, SinkResult } from "./partition-sink.js";
 import { SegmentedUpload } from "./segmented-upload.js";

@@ -1,4 +1,4 @@
-import type { UploadReceipt } from "../uploader.js";
+import type { UploadReceipt } from "../../s3/uploader.js";
 import type { SpoolEntry } from "../spool-entry.js";
 
 /** The outcome of one completed object. */

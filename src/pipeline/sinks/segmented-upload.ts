@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { once } from "node:events";
 import type { Writable } from "node:stream";
 import { ParquetConcat, readPiece } from "../../parquet/parquet-concat.js";
-import type { Uploader, UploadReceipt } from "../uploader.js";
+import type { Uploader, UploadReceipt } from "../../s3/uploader.js";
 
 /** Converted segments are read in 1 MiB chunks: each read costs the main thread, whatever its size. */
 const READ_BYTES = 1 << 20;

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { Writable } from "node:stream";
-import type { Uploader, UploadReceipt } from "../uploader.js";
+import type { Uploader, UploadReceipt } from "../../s3/uploader.js";
 import { entryText, type SpoolEntry } from "../spool-entry.js";
 import type { PartitionSink, SinkResult } from "./partition-sink.js";
 

@@ -1,19 +1,17 @@
 import { createReadStream } from "node:fs";
-import { PassThrough, Transform, type Readable, type Writable } from "node:stream";
+import { PassThrough, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { StringDecoder } from "node:string_decoder";
-import { AbortMultipartUploadCommand, type S3Client, type PutObjectCommandInput } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { UploadError } from "../errors.js";
-import { folderOf, grantHint, isRetryableS3Error, s3ErrorFacts } from "../s3/iam.js";
-import { confirmUpload, ExpectedEtag, type UploadedPart } from "../s3/confirm-upload.js";
-
-/** Object options applied to every upload (SSE, storage class, ACL, tags, metadata). */
-export type ObjectOptions = Pick<
-  PutObjectCommandInput,
-  "ServerSideEncryption" | "SSEKMSKeyId" | "StorageClass" | "ACL" | "Tagging" | "Metadata" | "IfNoneMatch"
->;
+import { confirmUpload, ExpectedEtag } from "./confirm-upload.js";
+import { isRetryableS3Error, s3ErrorFacts } from "./error-facts.js";
+import { folderOf, grantHint } from "./iam.js";
+import { jsonArrayFraming } from "./json-array-framing.js";
+import { abortOrphanUploads } from "./orphan-uploads.js";
+import type { ObjectOptions } from "./object-options.js";
+import { uploadInternals } from "./upload-internals.js";
 
 export interface UploadRequest {
   localPath: string;
@@ -42,13 +40,6 @@ export function partSizeFor(fileBytes: number, configured: number, framing: { gz
   const growth = framing.jsonArray ? 1.6 : 1.1;
   const sent = fileBytes * growth + (framing.gzip ? 64 * 1024 : 0);
   return Math.min(MAX_PART_SIZE, Math.max(configured, Math.ceil(sent / MAX_PARTS)));
-}
-
-/** lib-storage keeps these on the instance; read them to abort its multipart upload ourselves. */
-interface UploadInternals {
-  uploadId?: string;
-  uploadedParts?: UploadedPart[];
-  concurrentUploaders?: Array<Promise<unknown>>;
 }
 
 /** Streams a local file (gzipped in Node when asked) into one S3 object; multipart for large files. */
@@ -114,11 +105,16 @@ export class Uploader {
       void upload.abort().catch(() => undefined);
     };
     request.signal.addEventListener("abort", onAbort, { once: true });
+    const startedAt = new Date();
     const done = Promise.all([upload.done(), source]).then(
-      ([result]) => ({ key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes }),
+      async ([result]) => {
+        await this.abortRetriedCreates(upload, request.key, startedAt);
+        return { key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes };
+      },
       async (error: unknown) => {
+        await this.abortRetriedCreates(upload, request.key, startedAt);
         if (sourceDone && !request.signal.aborted) {
-          const parts = (upload as unknown as UploadInternals).uploadedParts ?? [];
+          const parts = uploadInternals(upload).uploadedParts;
           const confirmed = await this.confirmStored(request.key, error, { bytes, etags: expected.etags(parts) });
           if (confirmed) return confirmed;
         }
@@ -154,15 +150,31 @@ export class Uploader {
   /** Told when a failed-looking upload turned out stored (logged by the caller). */
   onConfirmed: ((key: string, how: string) => void) | undefined;
 
+  /** Told what went wrong that the run survives (logged by the caller as a warning). */
+  onWarning: ((key: string, message: string) => void) | undefined;
+
+  /** When CreateMultipartUpload needed more than one attempt, aborts the uploads the lost attempts opened. */
+  private async abortRetriedCreates(upload: Upload, key: string, startedAt: Date): Promise<void> {
+    const answer = uploadInternals(upload).createMultipartAnswer;
+    if (!answer) return;
+    const attempts = await answer.then(
+      (out) => out.$metadata.attempts ?? 1,
+      (error: unknown) => s3ErrorFacts(error).attempts ?? 1,
+    );
+    if (attempts <= 1) return;
+    const { note } = await abortOrphanUploads(this.client, this.bucket, key, uploadInternals(upload).uploadId, startedAt);
+    if (note) this.onWarning?.(key, note);
+  }
+
   /**
    * Aborts the multipart upload lib-storage started, once its part uploaders have stopped, so no parts are left
    * behind (billed, invisible). Returns a note when the abort itself failed; the upload's own error stays the error.
    */
   private async abortMultipart(upload: Upload, key: string): Promise<string | undefined> {
-    const internals = upload as unknown as UploadInternals;
-    if (Array.isArray(internals.concurrentUploaders)) await Promise.allSettled(internals.concurrentUploaders);
-    const uploadId = internals.uploadId;
-    if (typeof uploadId !== "string") return undefined;
+    const internals = uploadInternals(upload);
+    await Promise.allSettled(internals.concurrentUploaders);
+    const uploadId = uploadInternals(upload).uploadId;
+    if (uploadId === undefined) return undefined;
     try {
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }));
       return undefined;
@@ -198,34 +210,4 @@ export class Uploader {
       (abortNote ? `; ${abortNote}` : "");
     return new UploadError(message, this.bucket, key, facts.code, { cause: error });
   }
-}
-
-/** JSON lines in, one JSON array out: `[` line `,` line … `]`. */
-function jsonArrayFraming(): Transform {
-  let first = true;
-  let tail = "";
-  const decoder = new StringDecoder("utf8");
-  return new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      const text = tail + decoder.write(chunk);
-      const lastNl = text.lastIndexOf("\n");
-      tail = text.slice(lastNl + 1);
-      const body = text.slice(0, lastNl + 1);
-      if (body.length === 0) return done();
-      const lines = body.slice(0, -1).split("\n");
-      let out = "";
-      for (const line of lines) {
-        out += (first ? "[\n" : ",\n") + line;
-        first = false;
-      }
-      done(null, out);
-    },
-    flush(done) {
-      tail += decoder.end();
-      let out = tail.length > 0 ? (first ? "[\n" : ",\n") + tail : "";
-      if (tail.length > 0) first = false;
-      out += first ? "[]\n" : "\n]\n";
-      done(null, out);
-    },
-  });
 }
