@@ -1,4 +1,5 @@
-// The source tree's import graph: no cycles (type-only imports included, so no two modules lean on each other).
+// The source tree's import graph: no cycles (type-only imports included, so no two modules lean on each other), and
+// src/s3/ (every S3 call, pure key code) never imports from src/pipeline/.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -54,5 +55,10 @@ describe("src import graph", () => {
 
   it("has no import cycle", () => {
     expect(cycles().map((c) => c.join(" → "))).toEqual([]);
+  });
+
+  it("keeps src/s3 free of src/pipeline imports", () => {
+    const bad = [...graph].filter(([f]) => name(f).startsWith("s3/")).flatMap(([f, deps]) => deps.filter((d) => name(d).startsWith("pipeline/")).map((d) => `${name(f)} → ${name(d)}`));
+    expect(bad).toEqual([]);
   });
 });
