@@ -7,6 +7,7 @@ import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
 import { clientOptionsOf, createS3Client } from "../s3/client.js";
 import { resolveCredentials } from "../s3/credentials.js";
+import { diskFullError } from "../pipeline/run-dir.js";
 
 /** What a Singer or Airbyte run gets from the process: input, stop signal, S3 client, run identity, stdout. */
 export interface RunEnvironment {
@@ -84,7 +85,7 @@ export async function withRunEnvironment<T>(
     return result;
   } catch (error) {
     if (stdoutError) throw outputError(stdoutError);
-    throw withConnectionHint(error, settings);
+    throw diskFullError(settings.temp_dir, error) ?? withConnectionHint(error, settings);
   } finally {
     settled = true;
     client.destroy();
