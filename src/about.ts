@@ -1,4 +1,4 @@
-import { ENV_PREFIX } from "./config/load-config.js";
+import { ENV_PREFIX } from "./config/config-sources.js";
 import { configSchema, packageJson, settingTypes, type ConfigSchema, type SettingSchema } from "./config/schema.js";
 
 /**

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync, type Stats } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { aboutJson, aboutMarkdown, aboutText } from "./about.js";
 import { loadConfig } from "./config/load-config.js";
 import { packageJson, packageRoot } from "./config/schema.js";
 import type { Settings } from "./config/settings.js";
-import { ConfigError, exitCodeOf, TargetError } from "./errors.js";
+import { ConfigError, exitCodeOf, TargetError, UsageError } from "./errors.js";
+import { nearest } from "./edit-distance.js";
 import { Logger, parseLogLevel } from "./log.js";
 import { runSingerCommand } from "./commands/run-singer.js";
 import { writeAirbyteCommand } from "./commands/write-airbyte.js";
@@ -20,6 +21,7 @@ const USAGE = `usage:
   target-s3 spec                                                              print the Airbyte SPEC message
   target-s3 write --config FILE --catalog FILE [--input FILE]                 run as an Airbyte destination (also --write)
   target-s3 check --config FILE                                               test the settings (also --check, --test-connection)`;
+const USAGE_LINE = "usage: target-s3 --config FILE|ENV [--config ...] [--input FILE] | --about | --version | spec | check --config FILE | write --config FILE --catalog FILE";
 
 interface Parsed {
   command: "run" | "about" | "version" | "spec" | "help" | "write" | "check";
@@ -29,28 +31,34 @@ interface Parsed {
   format: string | undefined;
 }
 
+const OPTIONS = {
+  config: { type: "string", multiple: true },
+  input: { type: "string" },
+  about: { type: "boolean" },
+  format: { type: "string" },
+  version: { type: "boolean" },
+  spec: { type: "boolean" },
+  write: { type: "boolean" },
+  check: { type: "boolean" },
+  "test-connection": { type: "boolean" },
+  catalog: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+const COMMANDS = ["spec", "write", "check"];
+
 function parse(argv: string[]): Parsed {
   const first = argv[0];
   const positional = first !== undefined && !first.startsWith("-") ? first : undefined;
+  if (positional !== undefined && !COMMANDS.includes(positional)) throw usageError(`unknown command '${positional}'${didYouMean(positional, COMMANDS, "")}`);
   const rest = positional ? argv.slice(1) : argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      config: { type: "string", multiple: true },
-      input: { type: "string" },
-      about: { type: "boolean" },
-      format: { type: "string" },
-      version: { type: "boolean" },
-      spec: { type: "boolean" },
-      write: { type: "boolean" },
-      check: { type: "boolean" },
-      "test-connection": { type: "boolean" },
-      catalog: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  if (positionals.length > 0) throw new ConfigError(`unexpected argument '${positionals[0]}'\n${USAGE}`);
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>;
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    throw usageError(argumentProblem(error, rest));
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) throw usageError(`unexpected argument '${positionals[0] ?? ""}'`);
   const command =
     positional === "spec" || values.spec
       ? "spec"
@@ -65,8 +73,33 @@ function parse(argv: string[]): Parsed {
               : values.help
                 ? "help"
                 : "run";
-  if (positional !== undefined && !["spec", "write", "check"].includes(positional)) throw new ConfigError(`unknown command '${positional}'\n${USAGE}`);
   return { command, configs: values.config ?? [], catalog: values.catalog, input: values.input, format: values.format };
+}
+
+/** parseArgs' error as one sentence (its own text suggests `--` and positionals, which is no help here). */
+function argumentProblem(error: unknown, args: string[]): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const option = /'(-[^' ]*)/.exec(message)?.[1] ?? "";
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    return `unknown option '${option}'${didYouMean(option.replace(/^-+/, "").split("=")[0] ?? "", Object.keys(OPTIONS), "--")}`;
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const name = /'--([a-z-]+)/.exec(message)?.[1] ?? option.replace(/^-+/, "");
+    const valueOf = { config: "a config file path or ENV", input: "a file path", catalog: "a catalog file path", format: "json or markdown" }[name];
+    if (valueOf !== undefined) return `--${name} needs a value (${valueOf})`;
+    return `--${name} takes no value`;
+  }
+  return `cannot read the arguments ${JSON.stringify(args.join(" "))}: ${message.split(". ")[0] ?? message}`;
+}
+
+function didYouMean(name: string, candidates: readonly string[], prefix: string): string {
+  const close = nearest(name, candidates);
+  return close !== undefined && close.distance <= 2 ? ` (did you mean ${prefix}${close.candidate}?)` : "";
+}
+
+function usageError(problem: string): UsageError {
+  return new UsageError(`${problem}: see target-s3 --help.\n${USAGE_LINE}`);
 }
 
 async function main(argv: string[], logger: Logger): Promise<number> {
@@ -74,7 +107,7 @@ async function main(argv: string[], logger: Logger): Promise<number> {
   const version = packageJson().version;
   switch (args.command) {
     case "version":
-      process.stdout.write(`target-s3 ${version}\n`);
+      process.stdout.write(`target-s3 v${version}\n`);
       return 0;
     case "help":
       process.stdout.write(USAGE + "\n");
@@ -109,17 +142,30 @@ function about(format: string | undefined, version: string): string {
   if (format === undefined || format === "text") return aboutText(version);
   if (format === "json") return JSON.stringify(aboutJson(version), null, 2) + "\n";
   if (format === "markdown") return aboutMarkdown(version);
-  throw new ConfigError(`--format must be json or markdown, not '${format}'`);
+  throw usageError(`--format must be json or markdown, not '${format}'`);
 }
 
 function configure(args: Parsed, logger: Logger): Settings {
-  if (args.configs.length === 0) throw new ConfigError(`--config is required\n${USAGE}`);
+  if (args.configs.length === 0) throw usageError("--config is required (a JSON file, or ENV for TARGET_S3_* variables)");
+  if (args.input !== undefined) checkInput(args.input);
   const loaded = loadConfig(args.configs, process.env, process.cwd());
   logger.addSecrets(loaded.secrets);
   const level = parseLogLevel(process.env["TARGET_S3_LOGLEVEL"] ?? process.env["LOGLEVEL"]) ?? loaded.settings.log_level;
   logger.configure(level, loaded.settings.log_format);
   for (const warning of loaded.warnings) logger.warn(warning);
   return loaded.settings;
+}
+
+/** `--input` must name a readable file; found before any setting is used, so the mistake is a usage error. */
+function checkInput(path: string): void {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw usageError(code === "ENOENT" ? `--input '${path}' does not exist (pass the tap output file, or leave --input out to read stdin)` : `--input '${path}' cannot be read (${code ?? String(error)})`);
+  }
+  if (stats.isDirectory()) throw usageError(`--input '${path}' is a directory (pass the tap output file, or leave --input out to read stdin)`);
 }
 
 async function run(args: Parsed, logger: Logger): Promise<number> {

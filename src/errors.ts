@@ -22,6 +22,11 @@ export class ConfigError extends TargetError {
   }
 }
 
+/** A mistake in the command line (unknown option, missing value, --input not a file): one sentence and the usage line. Exit 2. */
+export class UsageError extends TargetError {
+  readonly exitCode = 2;
+}
+
 /** The input breaks the protocol (not JSON, RECORD before SCHEMA, …). Always names the line. Exit 1. */
 export class InputError extends TargetError {
   readonly exitCode = 1;

@@ -1,12 +1,15 @@
 /**
  * The stderr logger. stdout belongs to committed STATE only, so every line here goes to stderr.
- * Secrets registered with `addSecrets` are replaced by *** in every line, whatever the caller passed.
+ * Secrets registered with `addSecrets` are replaced by *** in every message and field, whatever the caller passed.
  */
-export type LogLevel = "debug" | "info" | "warn" | "error";
-export type LogFormat = "text" | "json";
+import type { LogFormat, LogLevel } from "./config/settings.js";
+
+export type { LogFormat, LogLevel } from "./config/settings.js";
 type Fields = Record<string, unknown>;
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const APP_NAME = "target-s3";
+export const REDACTED = "***";
 
 export class Logger {
   private secrets: string[] = [];
@@ -23,13 +26,15 @@ export class Logger {
   }
 
   addSecrets(values: readonly string[]): void {
+    // Also each secret's JSON-escaped text, for messages that quote a value as JSON (an echoed request, say).
+    const forms = values.filter((v) => v.length >= 4).flatMap((v) => [v, JSON.stringify(v).slice(1, -1)]);
     // Longest first so a secret that contains another is fully masked.
-    this.secrets = [...this.secrets, ...values.filter((v) => v.length >= 4)].sort((a, b) => b.length - a.length);
+    this.secrets = [...new Set([...this.secrets, ...forms])].sort((a, b) => b.length - a.length);
   }
 
   redact(text: string): string {
     let out = text;
-    for (const secret of this.secrets) out = out.split(secret).join("***");
+    for (const secret of this.secrets) out = out.split(secret).join(REDACTED);
     return out;
   }
 
@@ -56,23 +61,54 @@ export class Logger {
    */
   metric(type: "counter" | "timer" | "gauge", metric: string, value: number, tags: Fields = {}): void {
     if (!this.isEnabled("info")) return;
-    const body = JSON.stringify({ type, metric, value, tags });
-    if (this.format === "json") this.emit(JSON.stringify({ level: "info", time: new Date().toISOString(), message: "METRIC", metric: JSON.parse(body) }));
-    else this.emit(`METRIC: ${body}`);
+    const point = this.masked({ type, metric, value, tags });
+    if (this.format === "json") this.emit(JSON.stringify({ ...this.envelope("info", undefined), message: "METRIC", metric_info: point }));
+    else this.emit(`METRIC: ${JSON.stringify(point)}`);
   }
 
   private log(level: LogLevel, message: string, fields?: Fields): void {
     if (!this.isEnabled(level)) return;
+    // Masked before serialising: once JSON-escaped, a secret holding `"` or `\` no longer matches its own text.
+    const text = this.redact(message);
+    const safe = fields === undefined ? {} : this.masked(fields);
     if (this.format === "json") {
-      this.emit(JSON.stringify({ level, time: new Date().toISOString(), message, ...fields }));
+      const { stream, ...extra } = safe;
+      this.emit(JSON.stringify({ ...this.envelope(level, stream), message: text, extra }));
       return;
     }
-    const tail = fields && Object.keys(fields).length > 0 ? " " + formatFields(fields) : "";
-    this.emit(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}${tail}`);
+    const tail = Object.keys(safe).length > 0 ? " " + formatFields(safe) : "";
+    this.emit(this.redact(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${text}${tail}`));
+  }
+
+  /** The Singer SDK's structured-log keys (singer_sdk.logging.StructuredFormatter). */
+  private envelope(level: LogLevel, stream: unknown): Fields {
+    return {
+      level,
+      pid: process.pid,
+      logger_name: APP_NAME,
+      ts: Date.now() / 1000,
+      thread_name: "MainThread",
+      app_name: APP_NAME,
+      stream_name: typeof stream === "string" ? stream : null,
+    };
+  }
+
+  /** A deep copy with every string (keys too) redacted. */
+  private masked(fields: Fields): Fields {
+    const walk = (value: unknown): unknown => {
+      if (typeof value === "string") return this.redact(value);
+      if (Array.isArray(value)) return value.map(walk);
+      if (value instanceof Error) return this.redact(value.message);
+      if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [this.redact(k), walk(v)]));
+      }
+      return value;
+    };
+    return walk(fields) as Fields;
   }
 
   private emit(line: string): void {
-    this.write(this.redact(line) + "\n");
+    this.write(line + "\n");
   }
 }
 

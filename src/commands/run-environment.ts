@@ -2,11 +2,12 @@ import { createReadStream, fstatSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { InterruptedError, OutputClosedError } from "../errors.js";
+import { InterruptedError, OutputClosedError, UploadError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
 import { clientOptionsOf, createS3Client } from "../s3/client.js";
 import { resolveCredentials } from "../s3/credentials.js";
+import { diskFullError } from "../pipeline/run-dir.js";
 
 /** What a Singer or Airbyte run gets from the process: input, stop signal, S3 client, run identity, stdout. */
 export interface RunEnvironment {
@@ -55,12 +56,21 @@ export async function withRunEnvironment<T>(
   };
   process.once("SIGTERM", onSignal("SIGTERM"));
   process.once("SIGINT", onSignal("SIGINT"));
-  let stdoutError: Error | undefined;
-  process.stdout.on("error", (error) => {
+  let stdoutError: NodeJS.ErrnoException | undefined;
+  const onStdoutError = (error: Error): void => {
     stdoutError ??= error;
     controller.abort("SIGTERM");
     input.destroy();
-  });
+  };
+  process.stdout.on("error", onStdoutError);
+  const writes = { pending: 0, settled: (): void => undefined };
+  const emit = (line: string): void => {
+    writes.pending++;
+    process.stdout.write(line + "\n", (error) => {
+      if (error) onStdoutError(error);
+      if (--writes.pending === 0) writes.settled();
+    });
+  };
 
   const runStart = new Date();
   const connectionRunId = settings.connection_run_id ?? randomUUID();
@@ -68,13 +78,34 @@ export async function withRunEnvironment<T>(
   logger.info("AWS credentials resolved", { source: credentials.description, ...(credentials.account ? { account: credentials.account } : {}) });
   const client = createS3Client(clientOptionsOf(settings, credentials.provider));
   try {
-    return await body({ input, signal: controller.signal, client, connectionRunId, runStart, emit: (line) => void process.stdout.write(line + "\n") });
+    const result = await body({ input, signal: controller.signal, client, connectionRunId, runStart, emit });
+    // The last STATE may still be on its way out: a run whose STATE never arrived must not exit 0.
+    await new Promise<void>((resolve) => (writes.pending === 0 ? resolve() : (writes.settled = resolve)));
+    if (stdoutError) throw outputError(stdoutError);
+    return result;
   } catch (error) {
-    if (stdoutError) throw new OutputClosedError(`stdout was closed by the reader (${stdoutError.message}): no further STATE can be delivered`);
-    throw error;
+    if (stdoutError) throw outputError(stdoutError);
+    throw diskFullError(settings.temp_dir, error) ?? withConnectionHint(error, settings);
   } finally {
     settled = true;
     client.destroy();
     credentials.close();
   }
+}
+
+function outputError(error: NodeJS.ErrnoException): OutputClosedError {
+  const why =
+    error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED"
+      ? "stdout was closed by its reader (EPIPE)"
+      : `stdout cannot be written (${error.code ?? error.message})`;
+  return new OutputClosedError(`${why}, so committed STATE could not be delivered: the data is stored, but the orchestrator did not get its bookmark; keep stdout open and writable until target-s3 exits`);
+}
+
+/** A store that refuses connections or has no address is almost always a wrong aws_endpoint: say so. */
+function withConnectionHint(error: unknown, settings: Settings): unknown {
+  if (!(error instanceof UploadError) || !/\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH)\b/.test(`${error.code ?? ""} ${error.message}`)) return error;
+  const fix = settings.aws_endpoint
+    ? `nothing answered at aws_endpoint ${settings.aws_endpoint}: check aws_endpoint (host and port) and that the store is running`
+    : `S3 in ${settings.aws_region} could not be reached: check the network, aws_region, and aws_endpoint if you use an S3-compatible store`;
+  return new UploadError(`${error.message}; ${fix}`, error.bucket, error.key, error.code, { cause: error });
 }

@@ -1,6 +1,7 @@
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { access, constants, mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
+import { ConfigError, FileWriteError } from "../errors.js";
 
 const PREFIX = "target-s3-run-";
 
@@ -9,11 +10,43 @@ const PREFIX = "target-s3-run-";
  * run; folders left by a crashed run (its pid no longer alive) are removed at the next start.
  */
 export async function createRunDir(tempDir: string): Promise<{ path: string; removed: string[] }> {
-  await mkdir(tempDir, { recursive: true });
-  const removed = await removeStale(tempDir);
-  const path = join(tempDir, `${PREFIX}${process.pid}-${randomBytes(4).toString("hex")}`);
-  await mkdir(join(path, "duckdb"), { recursive: true });
-  return { path, removed };
+  try {
+    await mkdir(tempDir, { recursive: true });
+    const removed = await removeStale(tempDir);
+    const path = join(tempDir, `${PREFIX}${process.pid}-${randomBytes(4).toString("hex")}`);
+    await mkdir(join(path, "duckdb"), { recursive: true });
+    return { path, removed };
+  } catch (error) {
+    throw await unusableTempDir(tempDir, error);
+  }
+}
+
+/** Why temp_dir cannot hold the run's folder, as one sentence (recursive mkdir says ENOENT on a read-only disk). */
+async function unusableTempDir(tempDir: string, error: unknown): Promise<Error> {
+  const code = (error as NodeJS.ErrnoException).code;
+  const shown = JSON.stringify(tempDir);
+  if (code === "ENOSPC" || code === "EDQUOT") return diskFullError(tempDir, error) ?? (error as Error);
+  const isDirectory = await stat(tempDir).then((s) => s.isDirectory(), () => undefined);
+  if (code === "EEXIST" || code === "ENOTDIR" || isDirectory === false) {
+    return new ConfigError(`temp_dir ${shown} is not a folder (a file is in the way): set temp_dir to a writable folder, or remove the file`);
+  }
+  const writable = isDirectory === true ? await access(tempDir, constants.W_OK).then(() => undefined, (e: NodeJS.ErrnoException) => e.code) : code;
+  const why = writable === "EROFS" ? "is on a read-only file system" : `is not writable (${writable ?? code ?? String(error)})`;
+  return new ConfigError(`temp_dir ${shown} ${why}: set temp_dir to a writable folder with room for the buffered files`);
+}
+
+/**
+ * A write that failed because the disk under temp_dir is full, as one sentence naming temp_dir; undefined for any
+ * other error. DuckDB reports it in its own words.
+ */
+export function diskFullError(tempDir: string, error: unknown): FileWriteError | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code !== "ENOSPC" && code !== "EDQUOT" && !/no space left on device|disk quota exceeded/i.test(message)) return undefined;
+  return new FileWriteError(
+    `temp_dir ${JSON.stringify(tempDir)} is full (${code ?? "no space left on device"}): free space there, point temp_dir at a larger disk, or lower max_file_bytes and batch_size_rows so less is buffered`,
+    { cause: error },
+  );
 }
 
 export async function removeRunDir(path: string): Promise<void> {

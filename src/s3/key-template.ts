@@ -47,6 +47,7 @@
  * text except control characters and backslashes (escaped as `~XX`).
  */
 import { createHash } from "node:crypto";
+import { nearest } from "../edit-distance.js";
 import { ConfigError } from "../errors.js";
 import {
   CURSOR_NEEDS,
@@ -164,32 +165,26 @@ function validMacroList(): string {
   return MACROS.map((m) => `{${m}}`).join(" ");
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length] ?? 0;
-}
+/** Names other tools use for a macro (`{stream}`, `{ext}`), too far from ours for the edit distance to find. */
+const MACRO_ALIASES: Record<string, Macro> = {
+  stream: "stream_name",
+  table: "stream_name",
+  table_name: "stream_name",
+  ext: "extension",
+  file_extension: "extension",
+  run_id: "connection_run_id",
+  uuid: "connection_run_id",
+  ts: "timestamp",
+  datetime: "date_time",
+  partition: "date_partition",
+};
 
 function suggestion(name: string): string {
   const lower = name.toLowerCase().trim();
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const m of MACROS) {
-    const d = editDistance(lower, m);
-    if (d < bestD) {
-      bestD = d;
-      best = m;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(lower.length / 3)) ? ` (did you mean {${best}}?)` : "";
+  const alias = MACRO_ALIASES[lower];
+  if (alias !== undefined) return ` (did you mean {${alias}}?)`;
+  const close = nearest(lower, MACROS);
+  return close !== undefined && close.distance <= Math.max(2, Math.floor(lower.length / 3)) ? ` (did you mean {${close.candidate}}?)` : "";
 }
 
 function parsePieces(template: string): { pieces: Piece[]; problems: string[] } {

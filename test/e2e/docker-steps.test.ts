@@ -296,7 +296,7 @@ describe("Dockerfile (replayed: npm ci --omit=dev from the registry, then the en
     const version = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
     expect(JSON.parse(about.stdout)).toMatchObject({ name: "target-s3", version, capabilities: expect.arrayContaining(["about"]) as unknown });
     const v = await dockerRun(["--version"]);
-    expect(v.stdout.trim()).toBe(`target-s3 ${version}`);
+    expect(v.stdout.trim()).toBe(`target-s3 v${version}`);
   });
 
   it("runs `docker run -i image --config /cfg.json < input`: the parquet object reads back, STATE on stdout", async () => {

@@ -451,10 +451,10 @@ describe("configuration", () => {
 describe("--about and --version", () => {
   const version = (JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string }).version;
 
-  it("--version prints the package version", async () => {
+  it("--version prints target-s3 vX.Y.Z, as Singer SDK plugins do", async () => {
     const result = await runCli(["--version"]);
     expect(result.code).toBe(0);
-    expect(result.stdout.trim()).toBe(`target-s3 ${version}`);
+    expect(result.stdout.trim()).toBe(`target-s3 v${version}`);
   });
 
   it("--about --format json lists name, version, capabilities and every setting", async () => {

@@ -132,17 +132,19 @@ describe("log settings", () => {
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stderr.split("\n").filter((l) => l !== "");
     expect(lines.length).toBeGreaterThan(3);
-    const parsed = lines.map((l) => JSON.parse(l) as { level: string; time: string; message: string; metric?: Metric });
+    // The Singer SDK's structured keys (singer_sdk.logging.StructuredFormatter).
+    const parsed = lines.map((l) => JSON.parse(l) as { level: string; ts: number; pid: number; message: string; stream_name: string | null; metric_info?: Metric });
     for (const p of parsed) {
       expect(["debug", "info", "warn", "error"]).toContain(p.level);
-      expect(Number.isNaN(Date.parse(p.time))).toBe(false);
+      expect(p.ts).toBeGreaterThan(1.7e9);
+      expect(p).toMatchObject({ logger_name: "target-s3", app_name: "target-s3", pid: expect.any(Number) as unknown });
       expect(typeof p.message).toBe("string");
     }
-    const metrics = parsed.filter((p) => p.message === "METRIC").map((p) => p.metric as Metric);
+    const metrics = parsed.filter((p) => p.message === "METRIC").map((p) => p.metric_info as Metric);
     expect(sum(metrics, "record_count", "alpha")).toBe(3);
     expect(sum(metrics, "record_count", "beta")).toBe(2);
     expect(metrics.filter((m) => m.metric === "flush_duration")).toHaveLength(2);
-    expect(parsed.find((p) => p.message === "object stored")).toMatchObject({ level: "info", stream: expect.any(String) as unknown });
+    expect(parsed.find((p) => p.message === "object stored")).toMatchObject({ level: "info", stream_name: expect.any(String) as unknown, extra: { key: expect.any(String) as unknown } });
   });
 
   it("takes the level from TARGET_S3_LOGLEVEL before LOGLEVEL before log_level; warn silences info and METRIC lines", async () => {

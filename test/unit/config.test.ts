@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
-import { loadConfig, parseDotenv, parseEnvValue, parseMemoryLimit } from "../../src/config/load-config.js";
-import { redactSettings, redactText, secretNames } from "../../src/config/redact.js";
+import { loadConfig } from "../../src/config/load-config.js";
+import { parseDotenv, parseEnvValue } from "../../src/config/config-sources.js";
+import { parseMemoryLimit } from "../../src/config/cross-setting-checks.js";
+import { secretNames } from "../../src/config/secret-names.js";
 import { configSchema, packageRoot, settingTypes } from "../../src/config/schema.js";
 import { SETTING_NAMES, type Settings } from "../../src/config/settings.js";
 
@@ -106,7 +108,7 @@ describe("loadConfig", () => {
     expect(settings.bucket).toBe("s3://my-bucket/raw/data");
   });
 
-  it("lets later sources win, with ENV taking its place in the list", () => {
+  it("lets later files win, and applies ENV after every file wherever it appears (as the Singer SDK does)", () => {
     file("a.json", { bucket: "a", file_type: "parquet", aws_region: "eu-west-1" });
     file("b.json", { bucket: "b", file_type: "jsonl" });
     const env = { TARGET_S3_BUCKET: "from-env", TARGET_S3_AWS_REGION: "ap-south-1" };
@@ -122,8 +124,8 @@ describe("loadConfig", () => {
       aws_region: "ap-south-1",
       file_type: "parquet",
     });
-    expect(loadConfig(["ENV", "a.json"], env, dir).settings).toMatchObject({ bucket: "a", aws_region: "eu-west-1" });
-    expect(loadConfig(["ENV", "b.json"], env, dir).settings).toMatchObject({ bucket: "b", aws_region: "ap-south-1" });
+    expect(loadConfig(["ENV", "a.json"], env, dir).settings).toMatchObject({ bucket: "from-env", aws_region: "ap-south-1", file_type: "parquet" });
+    expect(loadConfig(["b.json", "ENV", "a.json"], env, dir).settings).toMatchObject({ bucket: "from-env", aws_region: "ap-south-1", file_type: "parquet" });
   });
 
   it("reads environment variables only for ENV", () => {
@@ -228,7 +230,7 @@ describe("loadConfig", () => {
           "export TARGET_S3_AWS_REGION = eu-central-1 # a comment",
           "TARGET_S3_FILE_TYPE=parquet",
           "TARGET_S3_OBJECT_TAGS='{\"a\": \"b\"}'",
-          'TARGET_S3_CONNECTION_ID="run \\"one\\""',
+          'TARGET_S3_CONNECTION_ID="run one"',
           "AWS_PROFILE=dev",
           "",
         ].join("\n"),
@@ -241,7 +243,7 @@ describe("loadConfig", () => {
         aws_region: "eu-central-1",
         file_type: "jsonl",
         object_tags: { a: "b" },
-        connection_id: 'run "one"',
+        connection_id: "run one",
       });
       expect(env.AWS_PROFILE).toBe("dev");
       expect(env.TARGET_S3_FILE_TYPE).toBe("jsonl");
@@ -255,13 +257,22 @@ describe("loadConfig", () => {
       expect(env).toEqual({});
     });
 
-    it("parses quotes, multi-line values and reports bad lines", () => {
-      const { values, badLines } = parseDotenv('A="x\ny"\r\nB=\'lit\\n\'\nnot a pair\nC= spaced  #c\nD="open\n');
+    it("parses quotes and multi-line values with dotenv; an unterminated quote does not swallow the lines after it", () => {
+      const { values, unterminated } = parseDotenv('A="x\ny"\r\nB=\'lit\\n\'\nnot a pair\nC= spaced  #c\nD="open\nE=after\nexport F=1\n');
       expect(values.get("A")).toBe("x\ny");
       expect(values.get("B")).toBe("lit\\n");
       expect(values.get("C")).toBe("spaced");
-      expect(values.has("D")).toBe(false);
-      expect(badLines).toEqual([4, 6]);
+      expect(values.get("D")).toBe('"open');
+      expect(values.get("E")).toBe("after");
+      expect(values.get("F")).toBe("1");
+      expect(unterminated).toEqual(["D"]);
+    });
+
+    it("warns about an unterminated quote in .env and keeps reading the lines after it", () => {
+      file(".env", 'TARGET_S3_BUCKET=b\nTARGET_S3_CONNECTION_ID="open\nTARGET_S3_FILE_TYPE=parquet\nTARGET_S3_AWS_REGION=eu-west-1\n');
+      const { settings, warnings } = loadConfig(["ENV"], {}, dir);
+      expect(settings).toMatchObject({ bucket: "b", file_type: "parquet", aws_region: "eu-west-1" });
+      expect(warnings).toEqual([expect.stringMatching(/^\.env: the value of TARGET_S3_CONNECTION_ID opens a quote that is never closed/)]);
     });
   });
 
@@ -366,21 +377,46 @@ describe("loadConfig", () => {
     expect(settings).toMatchObject(config);
   });
 
-  it("warns about unknown keys and ignored settings instead of failing", () => {
-    file("c.json", { bucket: "b", regoin: "x", s3_bucket: "y", stream_maps: {}, external_id: "e" });
-    const { settings, warnings } = loadConfig(
-      ["c.json", "ENV"],
-      { TARGET_S3_FILE_TPYE: "csv", TARGET_S3_LOGLEVEL: "debug", OTHER: "x" },
-      dir,
-    );
-    expect(settings).not.toHaveProperty("regoin");
+  it("warns about unknown keys far from any setting and ignored settings instead of failing", () => {
+    file("c.json", { bucket: "b", s3_bucket: "y", meltano_extra: {}, id: 3, external_id: "e" });
+    const { settings, warnings } = loadConfig(["c.json", "ENV"], { TARGET_S3_CUSTOM_FLAG: "1", TARGET_S3_LOGLEVEL: "debug", OTHER: "x" }, dir);
+    expect(settings).not.toHaveProperty("s3_bucket");
     expect(warnings).toEqual([
-      "Unknown setting 'regoin' in config file 'c.json' is ignored (did you mean 'aws_region'?).",
       "Unknown setting 's3_bucket' in config file 'c.json' is ignored (did you mean 'bucket'?).",
-      "Unknown setting 'stream_maps' in config file 'c.json' is ignored.",
-      "Unknown environment variable TARGET_S3_FILE_TPYE is ignored (did you mean TARGET_S3_FILE_TYPE?).",
+      "Unknown setting 'meltano_extra' in config file 'c.json' is ignored.",
+      "Unknown setting 'id' in config file 'c.json' is ignored.",
+      "Unknown environment variable TARGET_S3_CUSTOM_FLAG is ignored.",
       "external_id is ignored because role_arn is not set.",
     ]);
+  });
+
+  it("refuses an unknown key within edit distance 2 of a setting (a near miss such as file_typ), in files and ENV", () => {
+    file("c.json", { bucket: "b", file_typ: "parquet", regoin: "eu-west-1", acl2: "private" });
+    const error = configError(() => loadConfig(["c.json", "ENV"], { TARGET_S3_FILE_TPYE: "csv" }, dir));
+    expect(error.exitCode).toBe(2);
+    expect(error.problems).toEqual([
+      "Unknown setting 'file_typ' in config file 'c.json' is a near miss of 'file_type': rename it to 'file_type' (or remove it).",
+      "Unknown setting 'regoin' in config file 'c.json' is a near miss of 'aws_region': rename it to 'aws_region' (or remove it).",
+      "Unknown setting 'acl2' in config file 'c.json' is a near miss of 'acl': rename it to 'acl' (or remove it).",
+      "Unknown environment variable TARGET_S3_FILE_TPYE is a near miss of TARGET_S3_FILE_TYPE: rename it to TARGET_S3_FILE_TYPE (or remove it).",
+    ]);
+  });
+
+  it("refuses settings that would silently do something else: ARN or half-written URI buckets, date formats without %, date folders deterministic_keys drops", () => {
+    const problems = (extra: Record<string, unknown>): string[] => configError(() => loadConfig([file("c.json", { bucket: "b", ...extra })], {}, dir)).problems;
+    expect(problems({ bucket: "arn:aws:s3:::lake" })).toEqual(['bucket: "arn:aws:s3:::lake" is a bucket ARN, not a bucket name: use "lake" (from config file \'c.json\').']);
+    expect(problems({ bucket: "arn:aws-cn:s3:::lake/raw" })[0]).toContain('use "s3://lake/raw"');
+    expect(problems({ bucket: "arn:aws:s3:us-east-1:123456789012:accesspoint/ap" })[0]).toMatch(/is an ARN .*use the bucket's name/);
+    expect(problems({ bucket: "s3:/lake/x" })).toEqual(['bucket: "s3:/lake/x" is not an s3:// URI: write "s3://lake/x" (from config file \'c.json\').']);
+    expect(problems({ bucket: "s3:lake" })[0]).toContain('write "s3://lake"');
+    expect(problems({ bucket: "s3:///lake" })[0]).toContain('write "s3://lake"');
+    expect(problems({ date_partition_format: "YYYY/MM/DD" })).toEqual([
+      'date_partition_format: "YYYY/MM/DD" has no strftime directive, so every object would go under that literal folder: use % directives, e.g. "%Y/%m/%d" (from config file \'c.json\').',
+    ]);
+    expect(problems({ deterministic_keys: true, date_partition_format: "%Y%m%d" })).toEqual([
+      expect.stringMatching(/^date_partition_format: has no effect with deterministic_keys and the default key_template .*cursor macros/),
+    ]);
+    expect(loadConfig([file("ok.json", { bucket: "s3://lake/x", date_partition_format: "%Y/%m/%d" })], {}, dir).settings.bucket).toBe("s3://lake/x");
   });
 
   it("names the config file that is missing, unreadable or not a JSON object", () => {
@@ -414,18 +450,7 @@ describe("loadConfig", () => {
     });
     const { settings, secrets } = loadConfig(["c.json"], {}, dir);
     expect(secrets).toEqual(["AKIA-present", "very-secret", "ext-secret"]);
-
-    const redacted = redactSettings(settings);
-    expect(redacted).toMatchObject({
-      aws_access_key_id: "***",
-      aws_secret_access_key: "***",
-      external_id: "***",
-      aws_session_token: undefined,
-      bucket: "b",
-    });
-    expect(JSON.stringify(redacted)).not.toMatch(/AKIA-present|very-secret|ext-secret/);
-    expect(settings.aws_secret_access_key).toBe("very-secret"); // the input is not changed
-    expect(redactText("key very-secret and AKIA-present", secrets)).toBe("key *** and ***");
+    expect(settings.aws_secret_access_key).toBe("very-secret");
 
     file("bad.json", { bucket: "b", aws_secret_access_key: 12345678, aws_access_key_id: ["AKIA-in-array"] });
     const error = configError(() => loadConfig(["bad.json"], {}, dir));

@@ -201,6 +201,8 @@ describe("errors", () => {
     ["{}", "unknown macro {}"],
     ["{Stream_Name}", "did you mean {stream_name}?"],
     ["{ part }", "unknown macro { part }"],
+    ["{stream}/x.csv", "unknown macro {stream} at position 0 (did you mean {stream_name}?)"],
+    ["{stream_name}.{ext}", "unknown macro {ext} at position 14 (did you mean {extension}?)"],
   ];
   it.each(braceCases)("%j", (template, expected) => {
     expect(() => KeyTemplate.parse(template)).toThrow(ConfigError);

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CAPABILITIES } from "../../src/about.js";
-import { secretNames } from "../../src/config/redact.js";
+import { secretNames } from "../../src/config/secret-names.js";
 import { configSchema, packageJson, packageRoot, settingTypes } from "../../src/config/schema.js";
 
 type Yaml = string | number | boolean | null | Yaml[] | { [key: string]: Yaml };

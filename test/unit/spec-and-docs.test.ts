@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { aboutJson, aboutMarkdown, aboutText, CAPABILITIES } from "../../src/about.js";
-import { secretNames } from "../../src/config/redact.js";
+import { secretNames } from "../../src/config/secret-names.js";
 import { configSchema, packageRoot } from "../../src/config/schema.js";
 import {
   buildSpec,
