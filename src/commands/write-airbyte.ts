@@ -5,7 +5,7 @@ import type { Settings } from "../config/settings.js";
 import { configSchema } from "../config/schema.js";
 import { parseCatalog, traceError, type CatalogStream, type FailureType } from "../protocol/airbyte.js";
 import { airbyteHandler, catalogSchema } from "../pipeline/airbyte-input.js";
-import { checkOverwritePrefixes, deleteOlderGenerations, generationMetadata } from "../pipeline/generation-cleanup.js";
+import { checkCleanupPrefixes, deleteOlderGenerations, generationMetadata, truncatesAtEnd } from "../pipeline/generation-cleanup.js";
 import type { Router } from "../pipeline/router.js";
 import { runTarget } from "../pipeline/target.js";
 import { parseBucket } from "../s3/bucket-uri.js";
@@ -60,8 +60,9 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
   const catalog = readCatalog(args.catalogPath);
   const settings = airbyteSettings(loaded, catalog);
   const { bucket, prefix } = parseBucket(settings.bucket);
-  const prefixes = checkOverwritePrefixes(catalog, { template: settings.key_template, basePrefix: [prefix, settings.object_key_path], connectionId: settings.connection_id });
+  const prefixes = checkCleanupPrefixes(catalog, { template: settings.key_template, basePrefix: [prefix, settings.object_key_path], connectionId: settings.connection_id });
   const byKey = new Map(catalog.map((s) => [s.key, s]));
+  const statuses = new Map<string, string>();
 
   return withRunEnvironment(settings, args.inputPath, logger, async ({ input, signal, client, connectionRunId, runStart, emit }) => {
     logger.info("target-s3 write (Airbyte) starting", { file_type: settings.file_type, bucket: settings.bucket, streams: catalog.length, connection_run_id: connectionRunId });
@@ -71,7 +72,7 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
       {
         emitEachState: true,
         handlerFor: (router) => {
-          const handle = airbyteHandler(router, catalog, logger, { metadataColumns: settings.airbyte_metadata_columns });
+          const handle = airbyteHandler(router, catalog, logger, { metadataColumns: settings.airbyte_metadata_columns, statuses });
           let declared = false;
           return (text, line) => {
             // The catalog's schemas are declared with the first line, inside the run's error handling.
@@ -89,15 +90,26 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
         },
       },
     );
-    // Only after a successful sync (every record stored, every STATE out): drop older generations.
+    // Only after a successful sync (every record stored, every STATE out), and only for streams that ended
+    // COMPLETE: a partial copy never replaces the previous generation.
     const written = new Set(summary.stored.map((o) => o.key));
     for (const stream of catalog) {
-      if (stream.destinationSyncMode !== "overwrite") continue;
+      if (!truncatesAtEnd(stream)) continue;
+      const status = statuses.get(stream.key);
+      if (status !== "COMPLETE") {
+        logger.warn(keptMessage(stream.key, status), { stream: stream.key, generation_id: stream.generationId, minimum_generation_id: stream.minimumGenerationId });
+        continue;
+      }
       await deleteOlderGenerations(client, bucket, stream, prefixes.get(stream.key)!, written, logger);
     }
     logger.info("target-s3 write finished", { messages: summary.records, objects: summary.stored.length, states: summary.statesEmitted });
     return 0;
   });
+}
+
+function keptMessage(stream: string, status: string | undefined): string {
+  const why = status === undefined ? "sent no COMPLETE stream status" : status === "INCOMPLETE" ? "ended INCOMPLETE" : `sent no COMPLETE stream status (last: ${status})`;
+  return `stream '${stream}' ${why}: its older generations are kept (they are deleted only after a sync in which the stream ends COMPLETE)`;
 }
 
 function declareCatalog(router: Router, catalog: readonly CatalogStream[], metadataColumns: boolean): void {

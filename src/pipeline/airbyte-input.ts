@@ -9,6 +9,8 @@ import type { Router } from "./router.js";
 export interface AirbyteInputOptions {
   /** airbyte_metadata_columns: `_airbyte_raw_id`, `_airbyte_extracted_at`, `_airbyte_generation_id`, `_airbyte_meta`. */
   metadataColumns: boolean;
+  /** Filled with the last stream status (STARTED, RUNNING, COMPLETE, INCOMPLETE) each catalog stream reported. */
+  statuses: Map<string, string>;
 }
 
 /** The columns airbyte_metadata_columns adds in front of each stream's own. */
@@ -20,7 +22,7 @@ export const AIRBYTE_META_PROPERTIES: Record<string, JsonSchema> = {
 };
 
 /** The SCHEMA the router gets for a catalog stream: its json_schema (plus the metadata columns when asked). */
-export function catalogSchema(stream: CatalogStream, options: AirbyteInputOptions): SchemaMessage {
+export function catalogSchema(stream: CatalogStream, options: Pick<AirbyteInputOptions, "metadataColumns">): SchemaMessage {
   const properties = options.metadataColumns ? { ...AIRBYTE_META_PROPERTIES, ...stream.jsonSchema.properties } : stream.jsonSchema.properties;
   return {
     type: "SCHEMA",
@@ -105,6 +107,12 @@ export function airbyteHandler(
         }
         sinceLastState = 0;
         router.state(line, stateEcho(text, count));
+        return undefined;
+      }
+      case "STREAM_STATUS": {
+        const key = streamKey(message.stream.namespace, message.stream.name);
+        if (streams.has(key)) options.statuses.set(key, message.status);
+        else logger.debug("stream status of a stream not in the catalog", { stream: key, status: message.status, line });
         return undefined;
       }
       case "OTHER":

@@ -40,12 +40,19 @@ export interface AirbyteState {
   stream: { name: string; namespace: string | undefined } | undefined;
 }
 
+/** A source's stream status TRACE: whether a stream started, runs, or ended COMPLETE / INCOMPLETE. */
+export interface AirbyteStreamStatus {
+  type: "STREAM_STATUS";
+  stream: { name: string; namespace: string | undefined };
+  status: string;
+}
+
 export interface AirbyteOther {
   type: "OTHER";
   messageType: string;
 }
 
-export type AirbyteInputMessage = AirbyteRecord | AirbyteState | AirbyteOther;
+export type AirbyteInputMessage = AirbyteRecord | AirbyteState | AirbyteStreamStatus | AirbyteOther;
 
 /**
  * The router's id of an Airbyte stream: `namespace.name`, or `name` without a namespace. Two catalog streams that
@@ -72,6 +79,8 @@ export function parseAirbyteLine(text: string, line: number): AirbyteInputMessag
       return parseRecord(raw["record"], line);
     case "STATE":
       return parseState(raw["state"], line);
+    case "TRACE":
+      return parseStreamStatus(raw["trace"], line) ?? { type: "OTHER", messageType: "TRACE" };
     default:
       return { type: "OTHER", messageType: raw["type"] };
   }
@@ -92,6 +101,20 @@ function parseRecord(record: unknown, line: number): AirbyteRecord {
     data,
     emittedAt: typeof emittedAt === "number" && Number.isFinite(emittedAt) ? emittedAt : undefined,
   };
+}
+
+/** A TRACE of type STREAM_STATUS (undefined for the other trace types: errors, estimates, analytics). */
+function parseStreamStatus(trace: unknown, line: number): AirbyteStreamStatus | undefined {
+  if (!isObject(trace) || trace["type"] !== "STREAM_STATUS") return undefined;
+  const body = trace["stream_status"];
+  const descriptor = isObject(body) ? body["stream_descriptor"] : undefined;
+  const name = isObject(descriptor) ? descriptor["name"] : undefined;
+  const status = isObject(body) ? body["status"] : undefined;
+  if (!isObject(descriptor) || typeof name !== "string" || name === "" || typeof status !== "string") {
+    throw new InputError(`the STREAM_STATUS trace has no trace.stream_status.stream_descriptor.name or status: a stream status must name its stream and status`, line);
+  }
+  const namespace = descriptor["namespace"];
+  return { type: "STREAM_STATUS", stream: { name, namespace: typeof namespace === "string" && namespace !== "" ? namespace : undefined }, status };
 }
 
 function parseState(state: unknown, line: number): AirbyteState {

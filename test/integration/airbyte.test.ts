@@ -52,6 +52,11 @@ const streamState = (stream: string, cursor: number, namespace?: string): string
     type: "STATE",
     state: { type: "STREAM", stream: { stream_descriptor: { name: stream, ...(namespace ? { namespace } : {}) }, stream_state: { cursor } }, sourceStats: { recordCount: 2 } },
   });
+const status = (stream: string, value: "STARTED" | "COMPLETE" | "INCOMPLETE", namespace?: string): string =>
+  JSON.stringify({
+    type: "TRACE",
+    trace: { type: "STREAM_STATUS", emitted_at: 1_700_000_000_000, stream_status: { stream_descriptor: { name: stream, ...(namespace ? { namespace } : {}) }, status: value } },
+  });
 const globalState = (n: number): string =>
   JSON.stringify({ type: "STATE", state: { type: "GLOBAL", global: { shared_state: { lsn: n }, stream_states: [] } } });
 
@@ -242,7 +247,7 @@ describe("catalog", () => {
 
 describe("overwrite", () => {
   const gen = async (key: string): Promise<string | undefined> =>
-    (await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata?.["airbyte-generation-id"];
+    (await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata?.["ab-generation-id"];
 
   it("deletes only older generations of its own stream, after success only", async () => {
     const run = (g: number, min: number, extra: string[] = []): Promise<CliResult> =>
@@ -252,7 +257,7 @@ describe("overwrite", () => {
           { name: "users", mode: "overwrite", generation: g, minimum: min },
           { name: "users_log", mode: "append", generation: g, minimum: 0 },
         ]),
-        [rec("users", { id: g }), rec("users_log", { id: g }), ...extra, globalState(g)],
+        [rec("users", { id: g }), rec("users_log", { id: g }), ...extra, status("users", "COMPLETE"), status("users_log", "COMPLETE"), globalState(g)],
       );
     expect((await run(1, 0)).code).toBe(0);
     expect((await run(2, 1)).code).toBe(0); // minimum 1: generation 1 stays
@@ -274,6 +279,59 @@ describe("overwrite", () => {
     expect(failed.code).toBe(1);
     const after = await s3.listObjects(bucket, "users/");
     expect(after.map((o) => o.key)).toEqual(expect.arrayContaining(users.map((o) => o.key)));
+  });
+
+  it("keeps the previous generation when the overwrite stream ended INCOMPLETE or without a status", async () => {
+    const run = (g: number, tail: string[]): Promise<CliResult> =>
+      write({ file_type: "jsonl" }, catalogFile([{ name: "users", mode: "overwrite", generation: g, minimum: g }]), [rec("users", { id: g }), globalState(g), ...tail]);
+    expect((await run(1, [status("users", "COMPLETE")])).code).toBe(0);
+    const first = (await s3.listObjects(bucket, "users/")).map((o) => o.key);
+    expect(first).toHaveLength(1);
+
+    const incomplete = await run(2, [status("users", "INCOMPLETE")]);
+    expect(incomplete.code).toBe(0);
+    expect(incomplete.stderr).toMatch(/users.*INCOMPLETE.*kept|kept.*users.*INCOMPLETE/);
+    let keys = (await s3.listObjects(bucket, "users/")).map((o) => o.key);
+    expect(keys).toEqual(expect.arrayContaining(first));
+    expect(keys).toHaveLength(2);
+
+    const silent = await run(3, []);
+    expect(silent.code).toBe(0);
+    expect(silent.stderr).toMatch(/users.*no COMPLETE stream status/);
+    keys = (await s3.listObjects(bucket, "users/")).map((o) => o.key);
+    expect(keys).toEqual(expect.arrayContaining(first));
+    expect(keys).toHaveLength(3);
+
+    // A COMPLETE sync then removes every older generation (1, 2 and 3).
+    expect((await run(4, [status("users", "COMPLETE")])).code).toBe(0);
+    const last = await s3.listObjects(bucket, "users/");
+    expect(last).toHaveLength(1);
+    expect(await readObjectRows(s3, bucket, last[0]!.key)).toEqual([{ id: "4" }]);
+  });
+
+  it("a truncate refresh (minimum_generation_id = generation_id) on an append stream leaves only the new generation", async () => {
+    const run = (g: number, minimum: number): Promise<CliResult> =>
+      write({ file_type: "jsonl" }, catalogFile([{ name: "events", mode: "append", generation: g, minimum }]), [
+        rec("events", { id: g }),
+        status("events", "COMPLETE"),
+        globalState(g),
+      ]);
+    expect((await run(4, 0)).code).toBe(0);
+    expect((await run(4, 0)).code).toBe(0); // a plain append sync: both objects stay
+    expect(await s3.listObjects(bucket, "events/")).toHaveLength(2);
+    // Objects of Airbyte's own S3 destination (generation only) and of older target-s3 versions (old names) go too;
+    // an object without a generation stays.
+    const put = (Key: string, Metadata?: Record<string, string>): Promise<unknown> =>
+      s3.client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: "{}\n", ...(Metadata ? { Metadata } : {}) }));
+    await put("events/2024_01_01_1700000000000_0.jsonl", { "ab-generation-id": "3" });
+    await put("events/old-target-s3.jsonl", { "airbyte-stream": "events", "airbyte-namespace": "", "airbyte-generation-id": "4" });
+    await put("events/by-hand.txt");
+    const r = await run(5, 5);
+    expect(r.code).toBe(0);
+    const left = await s3.listObjects(bucket, "events/");
+    expect(left.map((o) => o.key).filter((k) => k !== "events/by-hand.txt")).toHaveLength(1);
+    expect(left).toHaveLength(2);
+    expect(await readObjectRows(s3, bucket, left.find((o) => o.key !== "events/by-hand.txt")!.key)).toEqual([{ id: "5" }]);
   });
 
   it("refuses a prefix shared by two streams before writing anything", async () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, InputError } from "../../src/errors.js";
 import { normalizeJsonSchema, parseAirbyteLine, parseCatalog, stateEcho, streamKey, traceError, type CatalogStream } from "../../src/protocol/airbyte.js";
-import { checkOverwritePrefixes, generationMetadata, streamPrefix } from "../../src/pipeline/generation-cleanup.js";
+import { checkCleanupPrefixes, generationMetadata, isOlderGenerationOf, streamPrefix, truncatesAtEnd } from "../../src/pipeline/generation-cleanup.js";
 import { StateLedger } from "../../src/pipeline/state-ledger.js";
 import { failureTypeOf } from "../../src/commands/write-airbyte.js";
 import { UploadError } from "../../src/errors.js";
@@ -100,9 +100,43 @@ const stream = (name: string, namespace?: string, mode: "append" | "overwrite" =
   jsonSchema: { properties: {} },
   destinationSyncMode: mode,
   generationId: 2,
-  minimumGenerationId: 2,
+  minimumGenerationId: mode === "overwrite" ? 2 : 0,
   syncId: undefined,
   cursorField: [],
+});
+
+describe("truncating streams and their older generations", () => {
+  it("truncates overwrite streams and refreshes (minimum = generation > 0), whatever the sync mode", () => {
+    expect(truncatesAtEnd(stream("a"))).toBe(true);
+    expect(truncatesAtEnd(stream("a", undefined, "append"))).toBe(false);
+    expect(truncatesAtEnd({ ...stream("a", undefined, "append"), generationId: 5, minimumGenerationId: 5 })).toBe(true);
+    expect(truncatesAtEnd({ ...stream("a", undefined, "append"), generationId: 0, minimumGenerationId: 0 })).toBe(false);
+    expect(truncatesAtEnd({ ...stream("a"), generationId: undefined, minimumGenerationId: undefined })).toBe(true);
+  });
+  it("reads Airbyte's metadata names and the older target-s3 names; never an object of another stream or without a generation", () => {
+    const s = { ...stream("users", "app"), generationId: 5, minimumGenerationId: 5 };
+    expect(isOlderGenerationOf(s, { "ab-generation-id": "4", "ab-stream-name": "users", "ab-stream-namespace": "app" })).toBe(true);
+    expect(isOlderGenerationOf(s, { "ab-generation-id": "5", "ab-stream-name": "users", "ab-stream-namespace": "app" })).toBe(false);
+    expect(isOlderGenerationOf(s, { "airbyte-generation-id": "3", "airbyte-stream": "users", "airbyte-namespace": "app" })).toBe(true);
+    expect(isOlderGenerationOf(s, { "ab-generation-id": "1", "ab-stream-name": "other", "ab-stream-namespace": "app" })).toBe(false);
+    expect(isOlderGenerationOf(s, { "ab-generation-id": "1", "ab-stream-name": "users" })).toBe(false); // namespace differs
+    // Airbyte's own S3 destination writes only the generation.
+    expect(isOlderGenerationOf(s, { "ab-generation-id": "2" })).toBe(true);
+    expect(isOlderGenerationOf(s, {})).toBe(false);
+    expect(isOlderGenerationOf(s, { "airbyte-generation-id": "1" })).toBe(false);
+    expect(isOlderGenerationOf(s, { "ab-stream-name": "users", "ab-stream-namespace": "app" })).toBe(false);
+    // Without generation ids in the catalog: every object of the stream.
+    expect(isOlderGenerationOf({ ...s, generationId: undefined, minimumGenerationId: undefined }, { "ab-generation-id": "9", "ab-stream-name": "users", "ab-stream-namespace": "app" })).toBe(true);
+  });
+});
+
+describe("stream status traces", () => {
+  it("parses STREAM_STATUS and passes other traces over", () => {
+    const line = '{"type":"TRACE","trace":{"type":"STREAM_STATUS","emitted_at":1,"stream_status":{"stream_descriptor":{"name":"u","namespace":"n"},"status":"COMPLETE"}}}';
+    expect(parseAirbyteLine(line, 1)).toEqual({ type: "STREAM_STATUS", stream: { name: "u", namespace: "n" }, status: "COMPLETE" });
+    expect(parseAirbyteLine('{"type":"TRACE","trace":{"type":"ERROR","emitted_at":1,"error":{"message":"x"}}}', 1)).toEqual({ type: "OTHER", messageType: "TRACE" });
+    expect(() => parseAirbyteLine('{"type":"TRACE","trace":{"type":"STREAM_STATUS","stream_status":{"status":"COMPLETE"}}}', 9)).toThrow(/line 9/);
+  });
 });
 
 describe("overwrite prefixes", () => {
@@ -112,18 +146,20 @@ describe("overwrite prefixes", () => {
     expect(streamPrefix(stream("users"), ctx)).toEqual({ prefix: "root/raw/x/users/", identified: true });
     expect(streamPrefix(stream("a b"), { ...ctx, template: "{stream_id}/{part}.{extension}" }).identified).toBe(true);
     expect(streamPrefix(stream("users"), { ...ctx, template: "{date}/{stream_name}/{part}" })).toEqual({ prefix: "root/raw/x/", identified: false });
+    // Literal braces and text around macros in one folder; a macro value with "/" stays one folder.
+    expect(streamPrefix(stream("a/b", "n"), { ...ctx, template: "{{x}}/{namespace}-{stream_name}/{part}.{extension}" }).prefix).toBe("root/raw/x/{x}/n-a~2Fb/");
   });
   it("refuses a stream without its own folder, and folders shared or nested", () => {
-    expect(() => checkOverwritePrefixes([stream("users")], { ...ctx, template: "{stream_name}-{part}.{extension}" })).toThrow(/no folder of its own/);
-    expect(() => checkOverwritePrefixes([stream("x", "users", "append"), stream("users")], ctx)).toThrow(/share the prefix/);
-    expect(checkOverwritePrefixes([stream("users"), stream("users_log", undefined, "append")], ctx).get("users")).toBe("root/raw/x/users/");
+    expect(() => checkCleanupPrefixes([stream("users")], { ...ctx, template: "{stream_name}-{part}.{extension}" })).toThrow(/no folder of its own/);
+    expect(() => checkCleanupPrefixes([stream("x", "users", "append"), stream("users")], ctx)).toThrow(/share the prefix/);
+    expect(checkCleanupPrefixes([stream("users"), stream("users_log", undefined, "append")], ctx).get("users")).toBe("root/raw/x/users/");
   });
   it("metadata names the stream and its generation", () => {
     expect(generationMetadata({ ...stream("é/s", "n"), syncId: 5 })).toEqual({
-      "airbyte-stream": "%C3%A9%2Fs",
-      "airbyte-namespace": "n",
-      "airbyte-generation-id": "2",
-      "airbyte-sync-id": "5",
+      "ab-stream-name": "%C3%A9%2Fs",
+      "ab-stream-namespace": "n",
+      "ab-generation-id": "2",
+      "ab-sync-id": "5",
     });
   });
 });
