@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import { ConfigError, CredentialsError, TargetError, UploadError } from "../errors.js";
+import { ConfigError, CredentialsError, UploadError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
 import { configSchema } from "../config/schema.js";
-import { parseCatalog, traceError, type CatalogStream, type FailureType } from "../protocol/airbyte.js";
+import { parseCatalog, traceError, type CatalogStream, type FailureType, type TraceErrorText } from "../protocol/airbyte.js";
 import { airbyteHandler, catalogSchema } from "../pipeline/airbyte-input.js";
 import { checkCleanupPrefixes, deleteOlderGenerations, generationMetadata, truncatesAtEnd } from "../pipeline/generation-cleanup.js";
 import type { Router } from "../pipeline/router.js";
@@ -47,11 +47,24 @@ export async function writeAirbyteCommand(args: WriteAirbyteArgs, logger: Logger
   try {
     return await write(args, logger);
   } catch (error) {
-    const message = error instanceof TargetError ? error.message : error instanceof Error ? error.message : String(error);
-    const internal = error instanceof Error ? `${error.name}${error instanceof UploadError && error.code ? ` (${error.code})` : ""}: ${error.stack ?? error.message}` : String(error);
-    process.stdout.write(traceError(logger.redact(message), logger.redact(internal), failureTypeOf(error)) + "\n");
+    process.stdout.write(traceError(traceText(error, logger)) + "\n");
     throw error;
   }
+}
+
+/** The TRACE error fields of a failure: the sentence, `Class (code): sentence` and the stack, secrets redacted. */
+export function traceText(error: unknown, logger: Pick<Logger, "redact">): TraceErrorText {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof UploadError && error.code ? ` (${error.code})` : "";
+  const internal = error instanceof Error ? `${error.name}${code}: ${error.message}` : message;
+  // The stack goes only to the platform (stack_trace, shown with the failure's details), never to stderr.
+  const stack = error instanceof Error ? error.stack : undefined;
+  return {
+    message: logger.redact(message),
+    internalMessage: logger.redact(internal),
+    stackTrace: stack === undefined ? undefined : logger.redact(stack),
+    failureType: failureTypeOf(error),
+  };
 }
 
 async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {

@@ -47,7 +47,6 @@ export function airbyteHandler(
 ): (text: string, line: number) => Promise<void> | undefined {
   const streams = new Map(catalog.map((s) => [s.key, s]));
   const perStream = new Map<string, number>();
-  const skipped = new Set<string>();
   let sinceLastState = 0;
   let stateKind: "STREAM" | "GLOBAL" | undefined;
   let stateKindLine = 0;
@@ -62,11 +61,10 @@ export function airbyteHandler(
         const key = streamKey(message.namespace, message.stream);
         const stream = streams.get(key);
         if (!stream) {
-          if (!skipped.has(key)) {
-            skipped.add(key);
-            logger.warn(`skipping records of stream '${key}': it is not in the configured catalog`, { line });
-          }
-          return undefined;
+          throw new InputError(
+            `RECORD for stream '${key}', which is not in the configured catalog (${catalogNames([...streams.keys()])}): the source and the catalog disagree; refresh the connection's schema`,
+            line,
+          );
         }
         perStream.set(key, (perStream.get(key) ?? 0) + 1);
         sinceLastState++;
@@ -131,4 +129,10 @@ export function airbyteHandler(
 function spliceFront(objectText: string, fieldsJson: string): string {
   const inner = objectText.slice(objectText.indexOf("{") + 1).trimStart();
   return inner.startsWith("}") ? fieldsJson : `${fieldsJson.slice(0, -1)},${inner}`;
+}
+
+/** The catalog's stream ids for a message: the first few, then how many more. */
+function catalogNames(keys: string[]): string {
+  const shown = keys.slice(0, 5).map((k) => `'${k}'`).join(", ");
+  return keys.length > 5 ? `${shown} and ${keys.length - 5} more` : shown;
 }

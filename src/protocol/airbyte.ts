@@ -135,14 +135,15 @@ function parseState(state: unknown, line: number): AirbyteState {
 }
 
 /**
- * The STATE line to echo: the input line unchanged except `state.destinationStats`, set to `{"recordCount":n}`
+ * The STATE line to echo: the input line unchanged except `state.destinationStats`, set to `{"recordCount":n.0}`
  * (replacing a value the source may have put there). Text surgery keeps every other byte, big numbers included.
  */
 export function stateEcho(text: string, recordCount: number): string {
   const range = rawFieldRange(text, "state");
   if (!range) throw new Error("stateEcho: the line has no state object");
   const state = text.slice(range.start, range.end);
-  const stats = `{"recordCount":${recordCount}}`;
+  // The protocol types recordCount as a double and asks for a decimal point ("2.0"), so Java readers take it.
+  const stats = `{"recordCount":${Number.isInteger(recordCount) ? `${recordCount}.0` : recordCount}}`;
   const existing = rawFieldRange(state, "destinationStats");
   let updated: string;
   if (existing) {
@@ -157,12 +158,24 @@ export function stateEcho(text: string, recordCount: number): string {
 
 export type FailureType = "config_error" | "system_error" | "transient_error";
 
+export interface TraceErrorText {
+  /** The sentence for the user. */
+  message: string;
+  /** The error's class (and S3 code) with its message, one line. */
+  internalMessage: string;
+  stackTrace: string | undefined;
+  failureType: FailureType;
+}
+
 /** An AirbyteMessage TRACE of type ERROR, as one JSON line (without the newline). */
-export function traceError(message: string, internalMessage: string, failureType: FailureType, now = Date.now()): string {
-  return JSON.stringify({
-    type: "TRACE",
-    trace: { type: "ERROR", emitted_at: now, error: { message, internal_message: internalMessage, failure_type: failureType } },
-  });
+export function traceError(error: TraceErrorText, now = Date.now()): string {
+  const body = {
+    message: error.message,
+    internal_message: error.internalMessage,
+    ...(error.stackTrace === undefined ? {} : { stack_trace: error.stackTrace }),
+    failure_type: error.failureType,
+  };
+  return JSON.stringify({ type: "TRACE", trace: { type: "ERROR", emitted_at: now, error: body } });
 }
 
 /** Airbyte v1 schemas refer to well-known types by $ref; the target reads plain JSON Schema types. */

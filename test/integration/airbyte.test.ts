@@ -3,6 +3,7 @@
 // and in the store.
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
+import { airbyteStdoutProblems } from "../helpers/airbyte-messages.js";
 import { readObjectRows } from "../helpers/read-back.js";
 import { makeTempDir, runCli, s3Config, writeConfig, type CliResult } from "../helpers/run-cli.js";
 import type { S3TestServer } from "../helpers/s3-server.js";
@@ -60,8 +61,11 @@ const status = (stream: string, value: "STARTED" | "COMPLETE" | "INCOMPLETE", na
 const globalState = (n: number): string =>
   JSON.stringify({ type: "STATE", state: { type: "GLOBAL", global: { shared_state: { lsn: n }, stream_states: [] } } });
 
-function write(config: Record<string, unknown>, catalog: string, lines: string[]): Promise<CliResult> {
-  return runCli(["write", "--config", writeConfig(s3Config(s3, bucket, config)), "--catalog", catalog], { input: lines.join("\n") + "\n", timeoutMs: 60_000 });
+/** Runs `write`; every line it prints must be an AirbyteMessage as the protocol defines it. */
+async function write(config: Record<string, unknown>, catalog: string, lines: string[]): Promise<CliResult> {
+  const r = await runCli(["write", "--config", writeConfig(s3Config(s3, bucket, config)), "--catalog", catalog], { input: lines.join("\n") + "\n", timeoutMs: 60_000 });
+  expect(airbyteStdoutProblems(r.stdout)).toEqual([]);
+  return r;
 }
 
 type Msg = { type: string; state?: Record<string, unknown>; trace?: { type: string; error: { message: string; failure_type: string; internal_message: string } } };
@@ -79,6 +83,7 @@ describe("spec", () => {
     for (const args of [["spec"], ["--spec"]]) {
       const r = await runCli(args);
       expect(r.code).toBe(0);
+      expect(airbyteStdoutProblems(r.stdout)).toEqual([]);
       expect(r.stateLines).toHaveLength(1);
       const msg = r.stateLines[0] as { type: string; spec: Record<string, unknown> };
       expect(msg.type).toBe("SPEC");
@@ -95,6 +100,7 @@ describe("check", () => {
   it("--check (the JVM connectors' spelling) prints one CONNECTION_STATUS", async () => {
     const r = await runCli(["--check", "--config", writeConfig(s3Config(s3, bucket))]);
     expect(r.code).toBe(0);
+    expect(airbyteStdoutProblems(r.stdout)).toEqual([]);
     expect(r.stateLines).toHaveLength(1);
     expect(r.stateLines[0]).toMatchObject({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } });
   });
@@ -155,17 +161,17 @@ describe("write", () => {
     expect(states(r).every((s) => s["type"] === "STREAM")).toBe(true);
   });
 
-  it("skips records of a stream missing from the catalog with one warning, and still echoes states", async () => {
+  it("a record of a stream missing from the catalog is a TRACE error naming the stream and the line; states before it still come out", async () => {
     const catalog = catalogFile([{ name: "known" }]);
-    const lines = [rec("known", { id: 1 }), rec("ghost", { id: 2 }), rec("ghost", { id: 3 }), globalState(1)];
+    const lines = [rec("known", { id: 1 }), globalState(1), rec("ghost", { id: 2 }), rec("known", { id: 3 }), globalState(2)];
     const r = await write({ file_type: "jsonl" }, catalog, lines);
-    expect(r.code).toBe(0);
-    expect(r.stderr.match(/ghost.*not in the configured catalog/g)).toHaveLength(1);
-    expect((states(r)[0]!["destinationStats"] as { recordCount: number }).recordCount).toBe(1);
-    const keys = (await s3.listObjects(bucket)).map((o) => o.key);
-    expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^known\//);
-    expect((await rowsOf("known/")).map((x) => x["id"])).toEqual(["1"]);
+    expect(r.code).toBe(1);
+    const trace = messages(r).at(-1)!;
+    expect(trace.type).toBe("TRACE");
+    expect(trace.trace!.error.message).toMatch(/line 3: RECORD for stream 'ghost', which is not in the configured catalog \('known'\)/);
+    expect(trace.trace!.error.failure_type).toBe("system_error");
+    expect(states(r).map((s) => (s["global"] as { shared_state: { lsn: number } }).shared_state.lsn)).not.toContain(2);
+    expect((await s3.listObjects(bucket)).every((o) => o.key.startsWith("known/"))).toBe(true);
   });
 
   it("keeps big integers and decimals in data exact (jsonl byte for byte, parquet BIGINT)", async () => {
@@ -209,6 +215,10 @@ describe("failures", () => {
     expect(all.at(-1)!.trace!.type).toBe("ERROR");
     expect(all.at(-1)!.trace!.error.failure_type).toBe("system_error");
     expect(all.at(-1)!.trace!.error.message).toMatch(/line 3/);
+    // internal_message: the class and the sentence once; the stack only in stack_trace.
+    const error = all.at(-1)!.trace!.error as { message: string; internal_message: string; stack_trace?: string };
+    expect(error.internal_message).toBe(`InputError: ${error.message}`);
+    expect(error.stack_trace).toMatch(/^InputError: line 3[^\n]*\n\s+at /);
     expect(all.filter((m) => m.type === "TRACE")).toHaveLength(1);
     // State 1 may have left before the failure; state 2 never does.
     expect(states(r).map((s) => (s["global"] as { shared_state: { lsn: number } }).shared_state.lsn)).not.toContain(2);

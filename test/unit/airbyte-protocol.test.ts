@@ -5,7 +5,7 @@ import { ConfigError, InputError } from "../../src/errors.js";
 import { normalizeJsonSchema, parseAirbyteLine, parseCatalog, stateEcho, streamKey, traceError, type CatalogStream } from "../../src/protocol/airbyte.js";
 import { checkCleanupPrefixes, generationMetadata, isOlderGenerationOf, streamPrefix, truncatesAtEnd } from "../../src/pipeline/generation-cleanup.js";
 import { StateLedger } from "../../src/pipeline/state-ledger.js";
-import { failureTypeOf } from "../../src/commands/write-airbyte.js";
+import { failureTypeOf, traceText } from "../../src/commands/write-airbyte.js";
 import { UploadError } from "../../src/errors.js";
 
 describe("parseAirbyteLine", () => {
@@ -34,20 +34,28 @@ describe("stateEcho", () => {
   it("adds destinationStats and keeps every other byte (big numbers included)", () => {
     const line = '{"type":"STATE","state":{"type":"GLOBAL","global":{"shared_state":{"lsn":99999999999999999}},"sourceStats":{"recordCount":3.0}}}';
     const out = stateEcho(line, 3);
-    expect(out).toBe('{"type":"STATE","state":{"type":"GLOBAL","global":{"shared_state":{"lsn":99999999999999999}},"sourceStats":{"recordCount":3.0},"destinationStats":{"recordCount":3}}}');
+    expect(out).toBe('{"type":"STATE","state":{"type":"GLOBAL","global":{"shared_state":{"lsn":99999999999999999}},"sourceStats":{"recordCount":3.0},"destinationStats":{"recordCount":3.0}}}');
   });
   it("replaces a destinationStats the source sent, and handles spaces and an empty state", () => {
-    expect(stateEcho('{"type":"STATE","state":{"destinationStats":{"recordCount":9},"data":{}}}', 1)).toBe('{"type":"STATE","state":{"destinationStats":{"recordCount":1},"data":{}}}');
-    expect(stateEcho('{ "state" : { } , "type":"STATE"}', 0)).toBe('{ "state" : { "destinationStats":{"recordCount":0}} , "type":"STATE"}');
+    expect(stateEcho('{"type":"STATE","state":{"destinationStats":{"recordCount":9},"data":{}}}', 1)).toBe('{"type":"STATE","state":{"destinationStats":{"recordCount":1.0},"data":{}}}');
+    expect(stateEcho('{ "state" : { } , "type":"STATE"}', 0)).toBe('{ "state" : { "destinationStats":{"recordCount":0.0}} , "type":"STATE"}');
   });
 });
 
 describe("traceError", () => {
   it("is an AirbyteMessage TRACE of type ERROR", () => {
-    expect(JSON.parse(traceError("m", "i", "config_error", 42))).toEqual({
+    expect(JSON.parse(traceError({ message: "m", internalMessage: "i", stackTrace: "s", failureType: "config_error" }, 42))).toEqual({
       type: "TRACE",
-      trace: { type: "ERROR", emitted_at: 42, error: { message: "m", internal_message: "i", failure_type: "config_error" } },
+      trace: { type: "ERROR", emitted_at: 42, error: { message: "m", internal_message: "i", stack_trace: "s", failure_type: "config_error" } },
     });
+  });
+  it("has a plain internal_message (class, S3 code, sentence) and the stack in stack_trace, secrets redacted", () => {
+    const logger = { redact: (t: string) => t.replace(/SECRET/g, "***") };
+    const input = traceText(new InputError("bad SECRET", 3), logger);
+    expect(input).toMatchObject({ message: "line 3: bad ***", internalMessage: "InputError: line 3: bad ***", failureType: "system_error" });
+    expect(input.stackTrace).toMatch(/^InputError: line 3: bad \*\*\*\n\s+at /);
+    expect(traceText(new UploadError("denied", "b", "k", "AccessDenied"), logger).internalMessage).toBe("UploadError (AccessDenied): denied");
+    expect(traceText("plain", logger)).toEqual({ message: "plain", internalMessage: "plain", stackTrace: undefined, failureType: "system_error" });
   });
   it("classifies settings and permission problems as config_error, the rest as system_error", () => {
     expect(failureTypeOf(new ConfigError("x"))).toBe("config_error");
