@@ -4,6 +4,7 @@ import type { Logger } from "../log.js";
 import { parseAirbyteLine, stateEcho, streamKey, type CatalogStream } from "../protocol/airbyte.js";
 import { rawFieldText } from "../protocol/raw-record.js";
 import type { JsonSchema, SchemaMessage } from "../protocol/singer.js";
+import { typeFailureNullifier } from "./airbyte-type-failures.js";
 import type { Router } from "./router.js";
 
 export interface AirbyteInputOptions {
@@ -13,17 +14,33 @@ export interface AirbyteInputOptions {
   statuses: Map<string, string>;
 }
 
-/** The columns airbyte_metadata_columns adds in front of each stream's own. */
+/**
+ * The columns airbyte_metadata_columns adds in front of each stream's own, named, ordered and typed as Airbyte's S3
+ * destination writes them: `_airbyte_extracted_at` in epoch milliseconds, `_airbyte_meta` as {sync_id, changes}.
+ */
 export const AIRBYTE_META_PROPERTIES: Record<string, JsonSchema> = {
   _airbyte_raw_id: { type: "string" },
-  _airbyte_extracted_at: { type: "string", format: "date-time" },
+  _airbyte_extracted_at: { type: "integer" },
+  _airbyte_meta: {
+    type: "object",
+    properties: {
+      sync_id: { type: ["integer", "null"] },
+      changes: {
+        type: "array",
+        items: { type: "object", properties: { field: { type: "string" }, change: { type: "string" }, reason: { type: "string" } } },
+      },
+    },
+  },
   _airbyte_generation_id: { type: ["integer", "null"] },
-  _airbyte_meta: { type: "object" },
 };
 
-/** The SCHEMA the router gets for a catalog stream: its json_schema (plus the metadata columns when asked). */
+/**
+ * The SCHEMA the router gets for a catalog stream: its json_schema with every top-level column nullable (as
+ * Airbyte destinations treat them; a value its type cannot hold becomes null), plus the metadata columns when asked.
+ */
 export function catalogSchema(stream: CatalogStream, options: Pick<AirbyteInputOptions, "metadataColumns">): SchemaMessage {
-  const properties = options.metadataColumns ? { ...AIRBYTE_META_PROPERTIES, ...stream.jsonSchema.properties } : stream.jsonSchema.properties;
+  const own = Object.fromEntries(Object.entries(stream.jsonSchema.properties).map(([name, schema]) => [name, nullable(schema)]));
+  const properties = options.metadataColumns ? { ...AIRBYTE_META_PROPERTIES, ...own } : own;
   return {
     type: "SCHEMA",
     stream: stream.key,
@@ -31,6 +48,22 @@ export function catalogSchema(stream: CatalogStream, options: Pick<AirbyteInputO
     keyProperties: [],
     bookmarkProperties: stream.cursorField.length === 1 ? [stream.cursorField[0]!] : [],
   };
+}
+
+function nullable(schema: JsonSchema): JsonSchema {
+  const type = schema["type"];
+  if (typeof type === "string") return type === "null" ? schema : { ...schema, type: [type, "null"] };
+  if (Array.isArray(type) && !type.includes("null")) return { ...schema, type: [...(type as unknown[]), "null"] };
+  return schema;
+}
+
+/**
+ * Airbyte mode's default for a value its column's type cannot hold: null plus a change in `_airbyte_meta` (Airbyte
+ * destinations' behaviour), whenever there is an `_airbyte_meta` column to record it in; without the metadata
+ * columns, invalid_record_policy applies. Point this at `invalid_record_policy: nullify` once that exists.
+ */
+export function airbyteTypeFailurePolicy(options: Pick<AirbyteInputOptions, "metadataColumns">): "nullify" | "invalid_record_policy" {
+  return options.metadataColumns ? "nullify" : "invalid_record_policy";
 }
 
 /**
@@ -46,6 +79,7 @@ export function airbyteHandler(
   options: AirbyteInputOptions,
 ): (text: string, line: number) => Promise<void> | undefined {
   const streams = new Map(catalog.map((s) => [s.key, s]));
+  const nullifiers = new Map(airbyteTypeFailurePolicy(options) === "nullify" ? catalog.map((s) => [s.key, typeFailureNullifier(s)]) : []);
   const perStream = new Map<string, number>();
   let sinceLastState = 0;
   let stateKind: "STREAM" | "GLOBAL" | undefined;
@@ -73,12 +107,15 @@ export function airbyteHandler(
         let data = message.data;
         const extractedAt = message.emittedAt === undefined ? undefined : new Date(message.emittedAt).toISOString();
         if (options.metadataColumns) {
+          const nullified = nullifiers.get(key)!(data, rawText);
           const meta = {
             _airbyte_raw_id: randomUUID(),
-            _airbyte_extracted_at: extractedAt ?? new Date().toISOString(),
+            _airbyte_extracted_at: message.emittedAt ?? Date.now(),
+            _airbyte_meta: { sync_id: stream.syncId ?? null, changes: [...message.changes, ...nullified.changes] },
             _airbyte_generation_id: stream.generationId ?? null,
-            _airbyte_meta: stream.syncId === undefined ? { changes: [] } : { changes: [], sync_id: stream.syncId },
           };
+          data = nullified.data;
+          rawText = nullified.rawText;
           const collides = Object.keys(meta).some((k) => k in data);
           rawText = rawText === undefined || collides ? undefined : spliceFront(rawText, JSON.stringify(meta));
           data = { ...data, ...meta };

@@ -23,12 +23,21 @@ export interface CatalogStream {
   cursorField: string[];
 }
 
+/** One entry of `_airbyte_meta.changes` (AirbyteRecordMessageMetaChange): a value the source or target changed. */
+export interface AirbyteMetaChange {
+  field: string;
+  change: string;
+  reason: string;
+}
+
 export interface AirbyteRecord {
   type: "RECORD";
   stream: string;
   namespace: string | undefined;
   data: Record<string, unknown>;
   emittedAt: number | undefined;
+  /** `record.meta.changes` the source reported (values it nulled or truncated); [] when none. */
+  changes: AirbyteMetaChange[];
 }
 
 export type StateType = "STREAM" | "GLOBAL" | "LEGACY";
@@ -100,7 +109,16 @@ function parseRecord(record: unknown, line: number): AirbyteRecord {
     namespace: typeof namespace === "string" && namespace !== "" ? namespace : undefined,
     data,
     emittedAt: typeof emittedAt === "number" && Number.isFinite(emittedAt) ? emittedAt : undefined,
+    changes: sourceChanges(record["meta"], stream, line),
   };
+}
+
+function sourceChanges(meta: unknown, stream: string, line: number): AirbyteMetaChange[] {
+  if (meta === undefined || meta === null) return [];
+  const changes = isObject(meta) ? (meta["changes"] ?? []) : undefined;
+  const valid = Array.isArray(changes) && changes.every((c) => isObject(c) && typeof c["field"] === "string" && typeof c["change"] === "string" && typeof c["reason"] === "string");
+  if (!valid) throw new InputError(`the RECORD for stream '${stream}' has a "meta" that is not {"changes":[{"field","change","reason"}, …]}: fix the source's record meta`, line);
+  return (changes as Array<Record<string, string>>).map((c) => ({ field: c["field"]!, change: c["change"]!, reason: c["reason"]! }));
 }
 
 /** A TRACE of type STREAM_STATUS (undefined for the other trace types: errors, estimates, analytics). */

@@ -72,6 +72,14 @@ type Msg = { type: string; state?: Record<string, unknown>; trace?: { type: stri
 const messages = (r: CliResult): Msg[] => r.stateLines as Msg[];
 const states = (r: CliResult): Array<Record<string, unknown>> => messages(r).filter((m) => m.type === "STATE").map((m) => m.state!);
 
+/** `_airbyte_meta` as read back: JSON text (CSV) or a struct/object (Parquet, JSON Lines) with sync_id as text. */
+function metaOf(row: Record<string, unknown>): { sync_id: string | null; changes: unknown[] } {
+  const raw = row["_airbyte_meta"];
+  const meta = (typeof raw === "string" ? JSON.parse(raw) : raw) as { sync_id: unknown; changes: unknown[] };
+  return { sync_id: meta.sync_id === null ? null : String(meta.sync_id), changes: meta.changes };
+}
+const idsOf = (rows: Array<Record<string, unknown>>): unknown[] => rows.map((r) => ({ id: r["id"] }));
+
 async function rowsOf(prefix: string): Promise<Array<Record<string, unknown>>> {
   const rows: Array<Record<string, unknown>> = [];
   for (const { key } of await s3.listObjects(bucket, prefix)) rows.push(...(await readObjectRows(s3, bucket, key)));
@@ -174,13 +182,20 @@ describe("write", () => {
     expect((await s3.listObjects(bucket)).every((o) => o.key.startsWith("known/"))).toBe(true);
   });
 
-  it("keeps big integers and decimals in data exact (jsonl byte for byte, parquet BIGINT)", async () => {
+  it("keeps big integers and decimals in data exact (jsonl byte for byte behind the _airbyte_* fields, parquet BIGINT)", async () => {
     const props = { id: { type: "integer" }, amount: { type: "number" } };
     const text = '{"type":"RECORD","record":{"stream":"big","data":{"id":99999999999999999,"amount":0.10000000000000000555},"emitted_at":1}}';
     const r1 = await write({ file_type: "jsonl" }, catalogFile([{ name: "big", properties: props }]), [text, globalState(1)]);
     expect(r1.code).toBe(0);
     const [obj] = await s3.listObjects(bucket, "big/");
-    expect((await s3.getObject(bucket, obj!.key)).toString("utf8")).toBe('{"id":99999999999999999,"amount":0.10000000000000000555}\n');
+    const line = (await s3.getObject(bucket, obj!.key)).toString("utf8");
+    expect(line).toMatch(/^\{"_airbyte_raw_id":"[0-9a-f-]{36}","_airbyte_extracted_at":1,"_airbyte_meta":\{"sync_id":null,"changes":\[\]\},"_airbyte_generation_id":null,"id":99999999999999999,"amount":0.10000000000000000555\}\n$/);
+
+    bucket = await s3.createBucket();
+    const off = await write({ file_type: "jsonl", airbyte_metadata_columns: false }, catalogFile([{ name: "big", properties: props }]), [text, globalState(1)]);
+    expect(off.code).toBe(0);
+    const [plain] = await s3.listObjects(bucket, "big/");
+    expect((await s3.getObject(bucket, plain!.key)).toString("utf8")).toBe('{"id":99999999999999999,"amount":0.10000000000000000555}\n');
 
     bucket = await s3.createBucket();
     const r2 = await write({ file_type: "parquet" }, catalogFile([{ name: "big", properties: { id: { type: "integer" } } }]), [
@@ -190,17 +205,56 @@ describe("write", () => {
     expect((await rowsOf("big/")).map((x) => x["id"])).toEqual(["99999999999999999"]);
   });
 
-  it("adds the _airbyte_* columns when airbyte_metadata_columns is on", async () => {
+  it("writes Airbyte's S3 output shape by default: _airbyte_raw_id, _airbyte_extracted_at (ms), _airbyte_meta {sync_id, changes}, _airbyte_generation_id", async () => {
     const catalog = catalogFile([{ name: "m", generation: 7, minimum: 0 }]);
-    const r = await write({ file_type: "parquet", airbyte_metadata_columns: true }, catalog, [rec("m", { id: 1, name: "x" }), rec("m", { id: 2, name: "y" })]);
-    expect(r.code).toBe(0);
-    const rows = await rowsOf("m/");
-    expect(Object.keys(rows[0]!)).toEqual(["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_generation_id", "_airbyte_meta", "id", "name"]);
-    expect(rows.map((x) => x["id"])).toEqual(["1", "2"]);
-    expect(new Set(rows.map((x) => x["_airbyte_raw_id"])).size).toBe(2);
-    expect(String(rows[0]!["_airbyte_extracted_at"])).toMatch(/^2023-11-14/);
-    expect(rows[0]!["_airbyte_generation_id"]).toBe("7");
-    expect(JSON.parse(String(rows[0]!["_airbyte_meta"]))).toEqual({ changes: [], sync_id: 107 });
+    for (const file_type of ["parquet", "csv", "jsonl"]) {
+      bucket = await s3.createBucket();
+      const r = await write({ file_type }, catalog, [rec("m", { id: 1, name: "x" }), rec("m", { id: 2, name: "y" })]);
+      expect(r.code).toBe(0);
+      const rows = await rowsOf("m/");
+      expect(Object.keys(rows[0]!)).toEqual(["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta", "_airbyte_generation_id", "id", "name"]);
+      expect(rows.map((x) => [x["id"], x["name"]])).toEqual([["1", "x"], ["2", "y"]]);
+      expect(new Set(rows.map((x) => x["_airbyte_raw_id"])).size).toBe(2);
+      expect(rows.every((x) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(String(x["_airbyte_raw_id"])))).toBe(true);
+      expect(rows[0]!["_airbyte_extracted_at"]).toBe("1700000000000");
+      expect(rows[0]!["_airbyte_generation_id"]).toBe("7");
+      expect(metaOf(rows[0]!)).toEqual({ sync_id: "107", changes: [] });
+    }
+  });
+
+  it("a value its column's type cannot hold is written as null and recorded in _airbyte_meta.changes, next to the source's changes", async () => {
+    const props = { id: { type: "integer" }, amount: { type: "number" }, seen: { type: "string", format: "date-time" }, tags: { type: "array" }, note: { type: ["string", "null"] } };
+    const catalog = catalogFile([{ name: "t", generation: 1, minimum: 0, properties: props }]);
+    const bad = JSON.stringify({
+      type: "RECORD",
+      record: {
+        stream: "t",
+        data: { id: "12x", amount: 302.28, seen: "yesterday", tags: "a,b", note: 5 },
+        emitted_at: 1_700_000_000_000,
+        meta: { changes: [{ field: "big_blob", change: "TRUNCATED", reason: "SOURCE_FIELD_SIZE_LIMITATION" }] },
+      },
+    });
+    const good = '{"type":"RECORD","record":{"stream":"t","data":{"id":9007199254740993,"amount":0.07,"seen":"2024-01-02T03:04:05+02:00","tags":["x"],"note":"n"},"emitted_at":1700000000000}}';
+    for (const file_type of ["jsonl", "parquet"]) {
+      bucket = await s3.createBucket();
+      const r = await write({ file_type }, catalog, [bad, good, globalState(1)]);
+      expect(r.code).toBe(0);
+      expect(states(r)).toHaveLength(1);
+      const rows = await rowsOf("t/");
+      expect(rows).toHaveLength(2);
+      const [first, second] = rows as [Record<string, unknown>, Record<string, unknown>];
+      expect([first["id"], String(first["amount"]), first["seen"], first["tags"], first["note"]]).toEqual([null, "302.28", null, null, null]);
+      expect(metaOf(first)).toEqual({
+        sync_id: "101",
+        changes: [
+          { field: "big_blob", change: "TRUNCATED", reason: "SOURCE_FIELD_SIZE_LIMITATION" },
+          ...["id", "seen", "tags", "note"].map((field) => ({ field, change: "NULLED", reason: "DESTINATION_TYPECAST_ERROR" })),
+        ],
+      });
+      expect(second["id"]).toBe("9007199254740993");
+      expect(String(second["amount"])).toBe("0.07");
+      expect(metaOf(second)).toEqual({ sync_id: "101", changes: [] });
+    }
   });
 });
 
@@ -280,7 +334,7 @@ describe("overwrite", () => {
     users = await s3.listObjects(bucket, "users/");
     expect((await Promise.all(users.map((o) => gen(o.key)))).sort()).toEqual(["3", undefined]);
     expect(users.filter((o) => o.key.endsWith(".jsonl")).length).toBe(1);
-    expect(await readObjectRows(s3, bucket, users.find((o) => o.key.endsWith(".jsonl"))!.key)).toEqual([{ id: "3" }]);
+    expect(idsOf(await readObjectRows(s3, bucket, users.find((o) => o.key.endsWith(".jsonl"))!.key))).toEqual([{ id: "3" }]);
     // The append stream keeps every generation.
     expect((await rowsOf("users_log/")).map((x) => x["id"]).sort()).toEqual(["1", "2", "3"]);
 
@@ -316,7 +370,7 @@ describe("overwrite", () => {
     expect((await run(4, [status("users", "COMPLETE")])).code).toBe(0);
     const last = await s3.listObjects(bucket, "users/");
     expect(last).toHaveLength(1);
-    expect(await readObjectRows(s3, bucket, last[0]!.key)).toEqual([{ id: "4" }]);
+    expect(idsOf(await readObjectRows(s3, bucket, last[0]!.key))).toEqual([{ id: "4" }]);
   });
 
   it("a truncate refresh (minimum_generation_id = generation_id) on an append stream leaves only the new generation", async () => {
@@ -341,7 +395,7 @@ describe("overwrite", () => {
     const left = await s3.listObjects(bucket, "events/");
     expect(left.map((o) => o.key).filter((k) => k !== "events/by-hand.txt")).toHaveLength(1);
     expect(left).toHaveLength(2);
-    expect(await readObjectRows(s3, bucket, left.find((o) => o.key !== "events/by-hand.txt")!.key)).toEqual([{ id: "5" }]);
+    expect(idsOf(await readObjectRows(s3, bucket, left.find((o) => o.key !== "events/by-hand.txt")!.key))).toEqual([{ id: "5" }]);
   });
 
   it("refuses a prefix shared by two streams before writing anything", async () => {

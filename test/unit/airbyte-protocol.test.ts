@@ -11,7 +11,7 @@ import { UploadError } from "../../src/errors.js";
 describe("parseAirbyteLine", () => {
   it("parses RECORD with namespace and emitted_at", () => {
     const m = parseAirbyteLine('{"type":"RECORD","record":{"stream":"s","namespace":"n","data":{"a":1},"emitted_at":5}}', 1);
-    expect(m).toEqual({ type: "RECORD", stream: "s", namespace: "n", data: { a: 1 }, emittedAt: 5 });
+    expect(m).toEqual({ type: "RECORD", stream: "s", namespace: "n", data: { a: 1 }, emittedAt: 5, changes: [] });
   });
   it("parses STREAM, GLOBAL and LEGACY (no type) states", () => {
     expect(parseAirbyteLine('{"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"s"},"stream_state":{}}}}', 1)).toEqual({
