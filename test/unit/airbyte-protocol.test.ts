@@ -7,6 +7,8 @@ import { checkCleanupPrefixes, generationMetadata, isOlderGenerationOf, streamPr
 import { StateLedger } from "../../src/pipeline/state-ledger.js";
 import { failureTypeOf, traceText } from "../../src/commands/write-airbyte.js";
 import { UploadError } from "../../src/errors.js";
+import { configSchema } from "../../src/config/schema.js";
+import { buildSpec } from "../../scripts/generate-spec.js";
 
 describe("parseAirbyteLine", () => {
   it("parses RECORD with namespace and emitted_at", () => {
@@ -185,5 +187,31 @@ describe("StateLedger emitEach", () => {
       expect(out).toEqual(emitEach ? ["a", "b"] : ["b"]);
       expect(ledger.emittedCount).toBe(out.length);
     }
+  });
+});
+
+describe("SPEC form annotations (from schemas/config.schema.json)", () => {
+  const spec = buildSpec(configSchema()).connectionSpecification as {
+    groups: Array<{ id: string; title: string }>;
+    properties: Record<string, { title?: string; group?: string; order?: number }>;
+  };
+  it("gives every setting a title, a group listed in groups, and an order unique within its group", () => {
+    const ids = spec.groups.map((g) => g.id);
+    expect(ids).toEqual(["connection", "format", "keys", "records", "objects", "advanced"]);
+    const seen = new Map<string, Set<number>>();
+    for (const [name, p] of Object.entries(spec.properties)) {
+      expect(p.title, `${name} needs a "title" in schemas/config.schema.json`).toMatch(/^\S/);
+      expect(ids, `${name} needs a "group" of "groups" in schemas/config.schema.json`).toContain(p.group);
+      const orders = seen.get(p.group!) ?? new Set<number>();
+      expect(orders.has(p.order!), `${name}: order ${p.order} twice in group ${p.group}`).toBe(false);
+      orders.add(p.order!);
+      seen.set(p.group!, orders);
+    }
+    expect(spec.properties["bucket"]).toMatchObject({ title: "Bucket", group: "connection" });
+  });
+  it("refuses a group the schema does not list", () => {
+    const schema = structuredClone(configSchema());
+    schema.properties["bucket"] = { ...schema.properties["bucket"]!, group: "nowhere" };
+    expect(() => buildSpec(schema)).toThrow(/bucket has group "nowhere"/);
   });
 });
