@@ -4,7 +4,7 @@ import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
 import { configSchema } from "../config/schema.js";
 import { parseCatalog, traceError, type CatalogStream, type FailureType, type TraceErrorText } from "../protocol/airbyte.js";
-import { airbyteHandler, catalogSchema } from "../pipeline/airbyte-input.js";
+import { airbyteHandler, catalogSchema, type CatalogSchemaOptions } from "../pipeline/airbyte-input.js";
 import { checkCleanupPrefixes, deleteOlderGenerations, generationMetadata, truncatesAtEnd } from "../pipeline/generation-cleanup.js";
 import type { Router } from "../pipeline/router.js";
 import { runTarget } from "../pipeline/target.js";
@@ -91,7 +91,7 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
             // The catalog's schemas are declared with the first line, inside the run's error handling.
             if (!declared) {
               declared = true;
-              declareCatalog(router, catalog, settings.airbyte_metadata_columns);
+              declareCatalog(router, catalog, { metadataColumns: settings.airbyte_metadata_columns, flattening: settings.flattening_enabled });
             }
             return handle(text, line);
           };
@@ -125,10 +125,10 @@ function keptMessage(stream: string, status: string | undefined): string {
   return `stream '${stream}' ${why}: its older generations are kept (they are deleted only after a sync in which the stream ends COMPLETE)`;
 }
 
-function declareCatalog(router: Router, catalog: readonly CatalogStream[], metadataColumns: boolean): void {
+function declareCatalog(router: Router, catalog: readonly CatalogStream[], options: CatalogSchemaOptions): void {
   for (const stream of catalog) {
     try {
-      router.schema(catalogSchema(stream, { metadataColumns }), 0, stream.namespace);
+      router.schema(catalogSchema(stream, options), 0, stream.namespace);
     } catch (error) {
       const reason = error instanceof Error ? error.message.replace(/^line 0: /, "") : String(error);
       throw new ConfigError(`the catalog's json_schema for stream '${stream.key}' cannot be used (${reason}): fix the source's schema or the catalog`);

@@ -38,9 +38,16 @@ export const AIRBYTE_META_PROPERTIES: Record<string, JsonSchema> = {
  * The SCHEMA the router gets for a catalog stream: its json_schema with every top-level column nullable (as
  * Airbyte destinations treat them; a value its type cannot hold becomes null), plus the metadata columns when asked.
  */
-export function catalogSchema(stream: CatalogStream, options: Pick<AirbyteInputOptions, "metadataColumns">): SchemaMessage {
+export interface CatalogSchemaOptions {
+  metadataColumns: boolean;
+  /** flattening_enabled: `_airbyte_meta` then stays one (JSON) column instead of becoming `_airbyte_meta__…`. */
+  flattening: boolean;
+}
+
+export function catalogSchema(stream: CatalogStream, options: CatalogSchemaOptions): SchemaMessage {
   const own = Object.fromEntries(Object.entries(stream.jsonSchema.properties).map(([name, schema]) => [name, nullable(schema)]));
-  const properties = options.metadataColumns ? { ...AIRBYTE_META_PROPERTIES, ...own } : own;
+  const meta = options.flattening ? { ...AIRBYTE_META_PROPERTIES, _airbyte_meta: { type: "object" } } : AIRBYTE_META_PROPERTIES;
+  const properties = options.metadataColumns ? { ...meta, ...own } : own;
   return {
     type: "SCHEMA",
     stream: stream.key,

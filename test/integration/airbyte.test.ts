@@ -222,6 +222,17 @@ describe("write", () => {
     }
   });
 
+  it("with flattening_enabled, the record's objects become a__b columns but _airbyte_meta stays one column", async () => {
+    const props = { id: { type: "integer" }, address: { type: "object", properties: { city: { type: "string" } } } };
+    const catalog = catalogFile([{ name: "f", generation: 2, minimum: 0, properties: props }]);
+    const r = await write({ file_type: "csv", flattening_enabled: true }, catalog, [rec("f", { id: 1, address: { city: "Oslo" } })]);
+    expect(r.code).toBe(0);
+    const rows = await rowsOf("f/");
+    expect(Object.keys(rows[0]!)).toEqual(["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta", "_airbyte_generation_id", "id", "address__city"]);
+    expect(metaOf(rows[0]!)).toEqual({ sync_id: "102", changes: [] });
+    expect(rows[0]!["address__city"]).toBe("Oslo");
+  });
+
   it("a value its column's type cannot hold is written as null and recorded in _airbyte_meta.changes, next to the source's changes", async () => {
     const props = { id: { type: "integer" }, amount: { type: "number" }, seen: { type: "string", format: "date-time" }, tags: { type: "array" }, note: { type: ["string", "null"] } };
     const catalog = catalogFile([{ name: "t", generation: 1, minimum: 0, properties: props }]);
