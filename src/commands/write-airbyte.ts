@@ -102,7 +102,11 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
           return s ? generationMetadata(s) : undefined;
         },
       },
-    );
+    ).catch((error: unknown) => {
+      const kept = catalog.filter(truncatesAtEnd).map((s) => s.key);
+      if (kept.length > 0) logger.warn("the sync failed: older generations of its overwrite and refreshed streams are kept", { streams: kept.join(",") });
+      throw error;
+    });
     // Only after a successful sync (every record stored, every STATE out), and only for streams that ended
     // COMPLETE: a partial copy never replaces the previous generation.
     const written = new Set(summary.stored.map((o) => o.key));

@@ -352,6 +352,7 @@ describe("overwrite", () => {
     // A failed sync deletes nothing, even with a higher minimum.
     const failed = await run(4, 4, ["{broken"]);
     expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/sync failed: older generations .* kept.*streams=users/);
     const after = await s3.listObjects(bucket, "users/");
     expect(after.map((o) => o.key)).toEqual(expect.arrayContaining(users.map((o) => o.key)));
   });
