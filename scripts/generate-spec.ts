@@ -25,8 +25,18 @@ export interface ConnectorSpecification {
   supported_destination_sync_modes: string[];
 }
 
-/** The Airbyte spec for a settings schema: `secret` becomes `airbyte_secret`, properties keep schema order. */
+/**
+ * The Airbyte spec for a settings schema: `secret` becomes `airbyte_secret`, properties keep schema order (`order`).
+ * The UI annotations come from the schema itself: each setting's `title` and `group`, and the schema's `groups`
+ * (the form's cards, in order); a `group` that `groups` does not list is an error here.
+ */
 export function buildSpec(schema: ConfigSchema): ConnectorSpecification {
+  const groups = new Set(Array.isArray(schema["groups"]) ? (schema["groups"] as Array<{ id?: unknown }>).map((g) => g.id) : []);
+  for (const [name, setting] of Object.entries(schema.properties)) {
+    if (setting["group"] !== undefined && !groups.has(setting["group"])) {
+      throw new Error(`schemas/config.schema.json: setting ${name} has group ${JSON.stringify(setting["group"])}, which "groups" does not list`);
+    }
+  }
   const properties: Record<string, unknown> = {};
   Object.entries(schema.properties).forEach(([name, setting], order) => {
     const { secret, ...rest } = setting;

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
-import { ConfigError, CredentialsError, TargetError, UploadError } from "../errors.js";
+import { ConfigError, CredentialsError, UploadError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
 import { configSchema } from "../config/schema.js";
-import { parseCatalog, traceError, type CatalogStream, type FailureType } from "../protocol/airbyte.js";
-import { airbyteHandler, catalogSchema } from "../pipeline/airbyte-input.js";
-import { checkOverwritePrefixes, deleteOlderGenerations, generationMetadata } from "../pipeline/generation-cleanup.js";
+import { parseCatalog, traceError, type CatalogStream, type FailureType, type TraceErrorText } from "../protocol/airbyte.js";
+import { airbyteHandler, catalogSchema, type CatalogSchemaOptions } from "../pipeline/airbyte-input.js";
+import { checkCleanupPrefixes, deleteOlderGenerations, generationMetadata, truncatesAtEnd } from "../pipeline/generation-cleanup.js";
 import type { Router } from "../pipeline/router.js";
 import { runTarget } from "../pipeline/target.js";
 import { parseBucket } from "../s3/bucket-uri.js";
@@ -47,11 +47,24 @@ export async function writeAirbyteCommand(args: WriteAirbyteArgs, logger: Logger
   try {
     return await write(args, logger);
   } catch (error) {
-    const message = error instanceof TargetError ? error.message : error instanceof Error ? error.message : String(error);
-    const internal = error instanceof Error ? `${error.name}${error instanceof UploadError && error.code ? ` (${error.code})` : ""}: ${error.stack ?? error.message}` : String(error);
-    process.stdout.write(traceError(logger.redact(message), logger.redact(internal), failureTypeOf(error)) + "\n");
+    process.stdout.write(traceError(traceText(error, logger)) + "\n");
     throw error;
   }
+}
+
+/** The TRACE error fields of a failure: the sentence, `Class (code): sentence` and the stack, secrets redacted. */
+export function traceText(error: unknown, logger: Pick<Logger, "redact">): TraceErrorText {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = error instanceof UploadError && error.code ? ` (${error.code})` : "";
+  const internal = error instanceof Error ? `${error.name}${code}: ${error.message}` : message;
+  // The stack goes only to the platform (stack_trace, shown with the failure's details), never to stderr.
+  const stack = error instanceof Error ? error.stack : undefined;
+  return {
+    message: logger.redact(message),
+    internalMessage: logger.redact(internal),
+    stackTrace: stack === undefined ? undefined : logger.redact(stack),
+    failureType: failureTypeOf(error),
+  };
 }
 
 async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
@@ -60,8 +73,9 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
   const catalog = readCatalog(args.catalogPath);
   const settings = airbyteSettings(loaded, catalog);
   const { bucket, prefix } = parseBucket(settings.bucket);
-  const prefixes = checkOverwritePrefixes(catalog, { template: settings.key_template, basePrefix: [prefix, settings.object_key_path], connectionId: settings.connection_id });
+  const prefixes = checkCleanupPrefixes(catalog, { template: settings.key_template, basePrefix: [prefix, settings.object_key_path], connectionId: settings.connection_id });
   const byKey = new Map(catalog.map((s) => [s.key, s]));
+  const statuses = new Map<string, string>();
 
   return withRunEnvironment(settings, args.inputPath, logger, async ({ input, signal, client, connectionRunId, runStart, emit }) => {
     logger.info("target-s3 write (Airbyte) starting", { file_type: settings.file_type, bucket: settings.bucket, streams: catalog.length, connection_run_id: connectionRunId });
@@ -71,13 +85,13 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
       {
         emitEachState: true,
         handlerFor: (router) => {
-          const handle = airbyteHandler(router, catalog, logger, { metadataColumns: settings.airbyte_metadata_columns });
+          const handle = airbyteHandler(router, catalog, logger, { metadataColumns: settings.airbyte_metadata_columns, statuses });
           let declared = false;
           return (text, line) => {
             // The catalog's schemas are declared with the first line, inside the run's error handling.
             if (!declared) {
               declared = true;
-              declareCatalog(router, catalog, settings.airbyte_metadata_columns);
+              declareCatalog(router, catalog, { metadataColumns: settings.airbyte_metadata_columns, flattening: settings.flattening_enabled });
             }
             return handle(text, line);
           };
@@ -88,11 +102,21 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
           return s ? generationMetadata(s) : undefined;
         },
       },
-    );
-    // Only after a successful sync (every record stored, every STATE out): drop older generations.
+    ).catch((error: unknown) => {
+      const kept = catalog.filter(truncatesAtEnd).map((s) => s.key);
+      if (kept.length > 0) logger.warn("the sync failed: older generations of its overwrite and refreshed streams are kept", { streams: kept.join(",") });
+      throw error;
+    });
+    // Only after a successful sync (every record stored, every STATE out), and only for streams that ended
+    // COMPLETE: a partial copy never replaces the previous generation.
     const written = new Set(summary.stored.map((o) => o.key));
     for (const stream of catalog) {
-      if (stream.destinationSyncMode !== "overwrite") continue;
+      if (!truncatesAtEnd(stream)) continue;
+      const status = statuses.get(stream.key);
+      if (status !== "COMPLETE") {
+        logger.warn(keptMessage(stream.key, status), { stream: stream.key, generation_id: stream.generationId, minimum_generation_id: stream.minimumGenerationId });
+        continue;
+      }
       await deleteOlderGenerations(client, bucket, stream, prefixes.get(stream.key)!, written, logger);
     }
     logger.info("target-s3 write finished", { messages: summary.records, objects: summary.stored.length, states: summary.statesEmitted });
@@ -100,10 +124,15 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
   });
 }
 
-function declareCatalog(router: Router, catalog: readonly CatalogStream[], metadataColumns: boolean): void {
+function keptMessage(stream: string, status: string | undefined): string {
+  const why = status === undefined ? "sent no COMPLETE stream status" : status === "INCOMPLETE" ? "ended INCOMPLETE" : `sent no COMPLETE stream status (last: ${status})`;
+  return `stream '${stream}' ${why}: its older generations are kept (they are deleted only after a sync in which the stream ends COMPLETE)`;
+}
+
+function declareCatalog(router: Router, catalog: readonly CatalogStream[], options: CatalogSchemaOptions): void {
   for (const stream of catalog) {
     try {
-      router.schema(catalogSchema(stream, { metadataColumns }), 0, stream.namespace);
+      router.schema(catalogSchema(stream, options), 0, stream.namespace);
     } catch (error) {
       const reason = error instanceof Error ? error.message.replace(/^line 0: /, "") : String(error);
       throw new ConfigError(`the catalog's json_schema for stream '${stream.key}' cannot be used (${reason}): fix the source's schema or the catalog`);

@@ -1,36 +1,52 @@
 /**
- * `destination_sync_mode: overwrite` (Airbyte): every object carries the stream's identity and generation as S3
- * object metadata; after a successful sync, objects under the stream's own prefix that belong to the stream and
- * have a generation older than `minimum_generation_id` are deleted. Without generation ids in the catalog (older
- * platforms), every object of the stream not written by this run is deleted (the classic overwrite).
+ * Airbyte generations (overwrite and truncate refreshes): every object carries its stream and generation as S3
+ * object metadata; at the end of a sync in which a truncating stream ended COMPLETE, the objects under the stream's
+ * own prefix that belong to it and have a generation older than `minimum_generation_id` are deleted. Without
+ * generation ids in the catalog (older platforms), every object of the stream not written by this run is deleted
+ * (the classic overwrite).
  *
  * Chosen over encoding the generation in the key: keys stay the user's `key_template` unchanged; the price is one
  * HEAD per object under the prefix at the end of the sync.
  */
-import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { ConfigError, UploadError } from "../errors.js";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { ConfigError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CatalogStream } from "../protocol/airbyte.js";
 import { NULL_CURSOR } from "../s3/cursor-partition.js";
-import { KeyTemplate } from "../s3/key-template.js";
+import { deleteObject, listKeys, readMetadata } from "../s3/generation-objects.js";
+import { KeyTemplate, type Macro } from "../s3/key-template.js";
 import { joinKey } from "../s3/safe-key.js";
 
-/** S3 metadata keys (sent as x-amz-meta-…; values URI-encoded so any name is a valid header value). */
-export const META_STREAM = "airbyte-stream";
-export const META_NAMESPACE = "airbyte-namespace";
-export const META_GENERATION = "airbyte-generation-id";
-export const META_SYNC = "airbyte-sync-id";
+/**
+ * S3 metadata keys (sent as x-amz-meta-…). `ab-generation-id` is the key Airbyte's S3 destination writes and reads;
+ * the stream keys follow its naming (values URI-encoded so any name is a valid header value).
+ */
+export const META_GENERATION = "ab-generation-id";
+export const META_SYNC = "ab-sync-id";
+export const META_STREAM = "ab-stream-name";
+export const META_NAMESPACE = "ab-stream-namespace";
+/** The names target-s3 wrote before it followed Airbyte's: still read, so their objects are cleaned up too. */
+const OLD_META = { generation: "airbyte-generation-id", stream: "airbyte-stream", namespace: "airbyte-namespace" } as const;
 
 /** Macros that render the same for every object of a stream in every run. */
-const STABLE_MACROS = new Set(["stream_name", "namespace", "stream_id", "connection_id"]);
-const IDENTITY_MACROS = new Set(["stream_name", "stream_id"]);
+const STABLE_MACROS = new Set<Macro>(["stream_name", "namespace", "stream_id", "connection_id"]);
+const IDENTITY_MACROS = new Set<Macro>(["stream_name", "stream_id"]);
+
+/**
+ * Whether older generations of the stream are deleted at the end of a sync (Airbyte's rule): overwrite streams,
+ * and any stream whose `minimum_generation_id` equals its (non-zero) `generation_id` (a truncate refresh).
+ */
+export function truncatesAtEnd(stream: CatalogStream): boolean {
+  if (stream.destinationSyncMode === "overwrite") return true;
+  return stream.generationId !== undefined && stream.generationId > 0 && stream.minimumGenerationId === stream.generationId;
+}
 
 /** The object metadata of a stream's objects. */
 export function generationMetadata(stream: CatalogStream): Record<string, string> {
   const meta: Record<string, string> = {
+    [META_GENERATION]: String(stream.generationId ?? 0),
     [META_STREAM]: encodeURIComponent(stream.name),
     [META_NAMESPACE]: encodeURIComponent(stream.namespace ?? ""),
-    [META_GENERATION]: String(stream.generationId ?? 0),
   };
   if (stream.syncId !== undefined) meta[META_SYNC] = String(stream.syncId);
   return meta;
@@ -49,19 +65,19 @@ export interface PrefixContext {
  * trailing `/`. `identified` says whether those segments contain the stream's name or id.
  */
 export function streamPrefix(stream: CatalogStream, ctx: PrefixContext): { prefix: string; identified: boolean } {
-  const segments = ctx.template.split("/");
-  const stable: string[] = [];
+  const template = KeyTemplate.parse(ctx.template);
+  const folders = template.folders();
+  let stable = 0;
   let identified = false;
-  for (const segment of segments.slice(0, -1)) {
-    const macros = [...segment.replace(/\{\{|\}\}/g, "").matchAll(/\{([a-z_]+)\}/g)].map((m) => m[1]!);
+  for (const { macros } of folders) {
     if (!macros.every((m) => STABLE_MACROS.has(m))) break;
     if (macros.some((m) => IDENTITY_MACROS.has(m))) identified = true;
-    stable.push(segment);
+    stable++;
   }
   const rendered =
-    stable.length === 0
+    stable === 0
       ? ""
-      : KeyTemplate.parse(stable.join("/")).render({
+      : template.leadingFolders(stable).render({
           streamName: stream.name,
           namespace: stream.namespace,
           connectionId: ctx.connectionId,
@@ -78,18 +94,18 @@ export function streamPrefix(stream: CatalogStream, ctx: PrefixContext): { prefi
 }
 
 /**
- * Refuses (ConfigError, before any input is read) an overwrite stream whose prefix is not its own: the template
+ * Refuses (ConfigError, before any input is read) a truncating stream (overwrite or refresh) whose prefix is not its own: the template
  * gives it no folder named after it, or another catalog stream's folder is the same, inside it, or around it.
  */
-export function checkOverwritePrefixes(catalog: readonly CatalogStream[], ctx: PrefixContext): Map<string, string> {
+export function checkCleanupPrefixes(catalog: readonly CatalogStream[], ctx: PrefixContext): Map<string, string> {
   const prefixes = new Map(catalog.map((s) => [s.key, streamPrefix(s, ctx)]));
   const problems: string[] = [];
   for (const stream of catalog) {
-    if (stream.destinationSyncMode !== "overwrite") continue;
+    if (!truncatesAtEnd(stream)) continue;
     const own = prefixes.get(stream.key)!;
     if (!own.identified) {
       problems.push(
-        `stream '${stream.key}': key_template "${ctx.template}" gives it no folder of its own ("${own.prefix}"), so overwrite could delete other data: start key_template with {namespace}/{stream_name}/`,
+        `stream '${stream.key}': key_template "${ctx.template}" gives it no folder of its own ("${own.prefix}"), so deleting its older generations could delete other data: start key_template with {namespace}/{stream_name}/`,
       );
       continue;
     }
@@ -98,12 +114,12 @@ export function checkOverwritePrefixes(catalog: readonly CatalogStream[], ctx: P
       const theirs = prefixes.get(other.key)!.prefix;
       if (theirs.startsWith(own.prefix) || own.prefix.startsWith(theirs)) {
         problems.push(
-          `stream '${stream.key}' (overwrite) and stream '${other.key}' share the prefix "${own.prefix.length <= theirs.length ? own.prefix : theirs}": give each stream its own folder in key_template (e.g. {namespace}/{stream_name}/) or rename a stream`,
+          `stream '${stream.key}' (${stream.destinationSyncMode === "overwrite" ? "overwrite" : "truncate refresh"}) and stream '${other.key}' share the prefix "${own.prefix.length <= theirs.length ? own.prefix : theirs}": give each stream its own folder in key_template (e.g. {namespace}/{stream_name}/) or rename a stream`,
         );
       }
     }
   }
-  if (problems.length > 0) throw new ConfigError("destination_sync_mode overwrite needs a prefix per stream", problems);
+  if (problems.length > 0) throw new ConfigError("overwrite and refreshed streams need a prefix per stream", problems);
   return new Map([...prefixes].map(([k, v]) => [k, v.prefix]));
 }
 
@@ -114,8 +130,10 @@ export interface CleanupResult {
 }
 
 /**
- * Deletes the objects of one overwrite stream under its prefix whose generation is older than
- * `minimum_generation_id` (never one written by this run, never one without this stream's metadata).
+ * Deletes the objects of one truncating stream under its prefix whose generation is older than
+ * `minimum_generation_id`: never one written by this run, never one that names another stream, never one without
+ * a generation. Objects with Airbyte's `ab-generation-id` but no stream name were written by Airbyte's own S3
+ * destination, which names no stream: under the stream's own prefix they count as the stream's, as there.
  */
 export async function deleteOlderGenerations(
   client: S3Client,
@@ -126,52 +144,31 @@ export async function deleteOlderGenerations(
   logger: Logger,
 ): Promise<CleanupResult> {
   const result: CleanupResult = { stream: stream.key, deleted: [], kept: 0 };
-  const candidates: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3Call(bucket, prefix, "list", () =>
-      client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) })),
-    );
-    for (const o of page.Contents ?? []) if (o.Key !== undefined && !writtenThisRun.has(o.Key)) candidates.push(o.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
-
-  const minimum = stream.minimumGenerationId;
-  const wanted = encodeURIComponent(stream.name);
-  const wantedNs = encodeURIComponent(stream.namespace ?? "");
-  await forEachLimited(candidates, 8, async (key) => {
-    const head = await s3Call(bucket, key, "head", () => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
-    const meta = head.Metadata ?? {};
-    const ours = meta[META_STREAM] === wanted && (meta[META_NAMESPACE] ?? "") === wantedNs;
-    const generation = Number(meta[META_GENERATION]);
-    const older = stream.generationId === undefined || minimum === undefined ? true : Number.isFinite(generation) && generation < minimum;
-    if (!ours || !older) {
+  const candidates = (await listKeys(client, bucket, prefix)).filter((key) => !writtenThisRun.has(key));
+  const metadata = await readMetadata(client, bucket, candidates);
+  for (const key of candidates) {
+    if (!isOlderGenerationOf(stream, metadata.get(key) ?? {})) {
       result.kept++;
-      return;
+      continue;
     }
-    await s3Call(bucket, key, "delete", () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+    await deleteObject(client, bucket, key);
     result.deleted.push(key);
-  });
+  }
   result.deleted.sort();
-  logger.info("overwrite: older generations deleted", { stream: stream.key, prefix, deleted: result.deleted.length, kept: result.kept, minimum_generation_id: minimum });
+  logger.info("older generations deleted", { stream: stream.key, prefix, deleted: result.deleted.length, kept: result.kept, minimum_generation_id: stream.minimumGenerationId });
   return result;
 }
 
-async function s3Call<T>(bucket: string, key: string, what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const e = error as { name?: string; Code?: string; message?: string };
-    const code = e.Code ?? e.name;
-    const hint = code === "AccessDenied" ? ` (grant s3:${what === "list" ? "ListBucket" : what === "head" ? "GetObject" : "DeleteObject"} for overwrite streams)` : "";
-    throw new UploadError(`overwrite cleanup: ${what} of s3://${bucket}/${key} failed: ${code ?? "error"}: ${e.message ?? String(error)}${hint}`, bucket, key, code, { cause: error });
+/** Whether an object with this metadata is the stream's and older than its minimum generation. */
+export function isOlderGenerationOf(stream: CatalogStream, meta: Record<string, string>): boolean {
+  const name = meta[META_STREAM] ?? meta[OLD_META.stream];
+  const generationText = meta[META_GENERATION] ?? meta[OLD_META.generation];
+  if (name === undefined && meta[META_GENERATION] === undefined) return false; // not written by an Airbyte destination
+  if (name !== undefined) {
+    const namespace = meta[META_NAMESPACE] ?? meta[OLD_META.namespace] ?? "";
+    if (name !== encodeURIComponent(stream.name) || namespace !== encodeURIComponent(stream.namespace ?? "")) return false;
   }
-}
-
-async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (stream.generationId === undefined || stream.minimumGenerationId === undefined) return true;
+  const generation = Number(generationText);
+  return generationText !== undefined && Number.isFinite(generation) && generation < stream.minimumGenerationId;
 }

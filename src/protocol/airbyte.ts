@@ -23,12 +23,21 @@ export interface CatalogStream {
   cursorField: string[];
 }
 
+/** One entry of `_airbyte_meta.changes` (AirbyteRecordMessageMetaChange): a value the source or target changed. */
+export interface AirbyteMetaChange {
+  field: string;
+  change: string;
+  reason: string;
+}
+
 export interface AirbyteRecord {
   type: "RECORD";
   stream: string;
   namespace: string | undefined;
   data: Record<string, unknown>;
   emittedAt: number | undefined;
+  /** `record.meta.changes` the source reported (values it nulled or truncated); [] when none. */
+  changes: AirbyteMetaChange[];
 }
 
 export type StateType = "STREAM" | "GLOBAL" | "LEGACY";
@@ -40,12 +49,19 @@ export interface AirbyteState {
   stream: { name: string; namespace: string | undefined } | undefined;
 }
 
+/** A source's stream status TRACE: whether a stream started, runs, or ended COMPLETE / INCOMPLETE. */
+export interface AirbyteStreamStatus {
+  type: "STREAM_STATUS";
+  stream: { name: string; namespace: string | undefined };
+  status: string;
+}
+
 export interface AirbyteOther {
   type: "OTHER";
   messageType: string;
 }
 
-export type AirbyteInputMessage = AirbyteRecord | AirbyteState | AirbyteOther;
+export type AirbyteInputMessage = AirbyteRecord | AirbyteState | AirbyteStreamStatus | AirbyteOther;
 
 /**
  * The router's id of an Airbyte stream: `namespace.name`, or `name` without a namespace. Two catalog streams that
@@ -72,6 +88,8 @@ export function parseAirbyteLine(text: string, line: number): AirbyteInputMessag
       return parseRecord(raw["record"], line);
     case "STATE":
       return parseState(raw["state"], line);
+    case "TRACE":
+      return parseStreamStatus(raw["trace"], line) ?? { type: "OTHER", messageType: "TRACE" };
     default:
       return { type: "OTHER", messageType: raw["type"] };
   }
@@ -91,7 +109,30 @@ function parseRecord(record: unknown, line: number): AirbyteRecord {
     namespace: typeof namespace === "string" && namespace !== "" ? namespace : undefined,
     data,
     emittedAt: typeof emittedAt === "number" && Number.isFinite(emittedAt) ? emittedAt : undefined,
+    changes: sourceChanges(record["meta"], stream, line),
   };
+}
+
+function sourceChanges(meta: unknown, stream: string, line: number): AirbyteMetaChange[] {
+  if (meta === undefined || meta === null) return [];
+  const changes = isObject(meta) ? (meta["changes"] ?? []) : undefined;
+  const valid = Array.isArray(changes) && changes.every((c) => isObject(c) && typeof c["field"] === "string" && typeof c["change"] === "string" && typeof c["reason"] === "string");
+  if (!valid) throw new InputError(`the RECORD for stream '${stream}' has a "meta" that is not {"changes":[{"field","change","reason"}, …]}: fix the source's record meta`, line);
+  return (changes as Array<Record<string, string>>).map((c) => ({ field: c["field"]!, change: c["change"]!, reason: c["reason"]! }));
+}
+
+/** A TRACE of type STREAM_STATUS (undefined for the other trace types: errors, estimates, analytics). */
+function parseStreamStatus(trace: unknown, line: number): AirbyteStreamStatus | undefined {
+  if (!isObject(trace) || trace["type"] !== "STREAM_STATUS") return undefined;
+  const body = trace["stream_status"];
+  const descriptor = isObject(body) ? body["stream_descriptor"] : undefined;
+  const name = isObject(descriptor) ? descriptor["name"] : undefined;
+  const status = isObject(body) ? body["status"] : undefined;
+  if (!isObject(descriptor) || typeof name !== "string" || name === "" || typeof status !== "string") {
+    throw new InputError(`the STREAM_STATUS trace has no trace.stream_status.stream_descriptor.name or status: a stream status must name its stream and status`, line);
+  }
+  const namespace = descriptor["namespace"];
+  return { type: "STREAM_STATUS", stream: { name, namespace: typeof namespace === "string" && namespace !== "" ? namespace : undefined }, status };
 }
 
 function parseState(state: unknown, line: number): AirbyteState {
@@ -112,14 +153,15 @@ function parseState(state: unknown, line: number): AirbyteState {
 }
 
 /**
- * The STATE line to echo: the input line unchanged except `state.destinationStats`, set to `{"recordCount":n}`
+ * The STATE line to echo: the input line unchanged except `state.destinationStats`, set to `{"recordCount":n.0}`
  * (replacing a value the source may have put there). Text surgery keeps every other byte, big numbers included.
  */
 export function stateEcho(text: string, recordCount: number): string {
   const range = rawFieldRange(text, "state");
   if (!range) throw new Error("stateEcho: the line has no state object");
   const state = text.slice(range.start, range.end);
-  const stats = `{"recordCount":${recordCount}}`;
+  // The protocol types recordCount as a double and asks for a decimal point ("2.0"), so Java readers take it.
+  const stats = `{"recordCount":${Number.isInteger(recordCount) ? `${recordCount}.0` : recordCount}}`;
   const existing = rawFieldRange(state, "destinationStats");
   let updated: string;
   if (existing) {
@@ -134,12 +176,24 @@ export function stateEcho(text: string, recordCount: number): string {
 
 export type FailureType = "config_error" | "system_error" | "transient_error";
 
+export interface TraceErrorText {
+  /** The sentence for the user. */
+  message: string;
+  /** The error's class (and S3 code) with its message, one line. */
+  internalMessage: string;
+  stackTrace: string | undefined;
+  failureType: FailureType;
+}
+
 /** An AirbyteMessage TRACE of type ERROR, as one JSON line (without the newline). */
-export function traceError(message: string, internalMessage: string, failureType: FailureType, now = Date.now()): string {
-  return JSON.stringify({
-    type: "TRACE",
-    trace: { type: "ERROR", emitted_at: now, error: { message, internal_message: internalMessage, failure_type: failureType } },
-  });
+export function traceError(error: TraceErrorText, now = Date.now()): string {
+  const body = {
+    message: error.message,
+    internal_message: error.internalMessage,
+    ...(error.stackTrace === undefined ? {} : { stack_trace: error.stackTrace }),
+    failure_type: error.failureType,
+  };
+  return JSON.stringify({ type: "TRACE", trace: { type: "ERROR", emitted_at: now, error: body } });
 }
 
 /** Airbyte v1 schemas refer to well-known types by $ref; the target reads plain JSON Schema types. */

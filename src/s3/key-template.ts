@@ -469,6 +469,37 @@ export class KeyTemplate {
     }
   }
 
+  /** The template's folders (every `/`-separated segment but the last, the file name), each with the macros it uses. */
+  folders(): Array<{ macros: Macro[] }> {
+    return this.segmentPieces()
+      .slice(0, -1)
+      .map((pieces) => ({ macros: pieces.flatMap((p) => ("macro" in p ? [p.macro] : [])) }));
+  }
+
+  /** A template made of the first `count` folders only (to render the prefix they share). */
+  leadingFolders(count: number): KeyTemplate {
+    const pieces = this.segmentPieces()
+      .slice(0, count)
+      .flatMap((segment, i) => (i === 0 ? segment : [{ literal: "/" }, ...segment]));
+    return new KeyTemplate(pieces.map((p) => ("macro" in p ? `{${p.macro}}` : p.literal.replace(/[{}]/g, (b) => b + b))).join(""), pieces);
+  }
+
+  /** The pieces split at each `/` of literal text (macro values never add one: they are made safe). */
+  private segmentPieces(): Piece[][] {
+    const segments: Piece[][] = [[]];
+    for (const p of this.pieces) {
+      if ("macro" in p) {
+        segments.at(-1)!.push(p);
+        continue;
+      }
+      p.literal.split("/").forEach((text, i) => {
+        if (i > 0) segments.push([]);
+        if (text !== "") segments.at(-1)!.push({ literal: text });
+      });
+    }
+    return segments;
+  }
+
   /**
    * Renders the template for one file: macro values made safe, empty segments dropped, `.`/`..` segments escaped.
    * The result has no leading or trailing `/`; join it with the prefix and `object_key_path` through `joinKey`.

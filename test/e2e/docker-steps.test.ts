@@ -227,6 +227,21 @@ describe("Dockerfile (static)", () => {
     expect(runtime?.steps.some((s) => s.op === "COPY" && s.args.startsWith("--from=build"))).toBe(true);
   });
 
+  it("is labelled and set up as Airbyte expects: io.airbyte.name/version, OCI labels, AIRBYTE_ENTRYPOINT, a base pinned to a patch release", () => {
+    const { globalArgs } = parseDockerfile(dockerfile);
+    expect(globalArgs["NODE_VERSION"]).toMatch(/^(22|24)\.\d+\.\d+$/);
+    const runtime = stages.at(-1)!;
+    const labels = parseEnv(runtime.steps.filter((s) => s.op === "LABEL").map((s) => s.args).join(" ").replace(/\b([\w.-]+)=/g, (_, k: string) => `${k.replace(/[.-]/g, "_")}=`));
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string; license: string };
+    expect(labels["io_airbyte_name"]).toMatch(/^[a-z0-9-]+\/[a-z0-9-]+$/);
+    expect(labels["io_airbyte_version"]).toBe(pkg.version);
+    expect(labels["org_opencontainers_image_version"]).toBe(pkg.version);
+    expect(labels["org_opencontainers_image_licenses"]).toBe(pkg.license);
+    for (const k of ["title", "description", "source"]) expect(labels[`org_opencontainers_image_${k}`], k).toBeTruthy();
+    const env = parseEnv(runtime.steps.filter((s) => s.op === "ENV").map((s) => s.args).join(" "));
+    expect(env["AIRBYTE_ENTRYPOINT"]).toBe("target-s3");
+  });
+
   it("keeps secrets and local build output out of the build context", () => {
     for (const path of [".env", "node_modules", "dist", ".git", "test", "config.json"]) {
       expect(ignoredByDockerignore(path, dockerignore), path).toBe(true);

@@ -3,6 +3,7 @@
 // and in the store.
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
+import { airbyteStdoutProblems } from "../helpers/airbyte-messages.js";
 import { readObjectRows } from "../helpers/read-back.js";
 import { makeTempDir, runCli, s3Config, writeConfig, type CliResult } from "../helpers/run-cli.js";
 import { TEST_SECRET_ACCESS_KEY, type S3TestServer } from "../helpers/s3-server.js";
@@ -52,16 +53,32 @@ const streamState = (stream: string, cursor: number, namespace?: string): string
     type: "STATE",
     state: { type: "STREAM", stream: { stream_descriptor: { name: stream, ...(namespace ? { namespace } : {}) }, stream_state: { cursor } }, sourceStats: { recordCount: 2 } },
   });
+const status = (stream: string, value: "STARTED" | "COMPLETE" | "INCOMPLETE", namespace?: string): string =>
+  JSON.stringify({
+    type: "TRACE",
+    trace: { type: "STREAM_STATUS", emitted_at: 1_700_000_000_000, stream_status: { stream_descriptor: { name: stream, ...(namespace ? { namespace } : {}) }, status: value } },
+  });
 const globalState = (n: number): string =>
   JSON.stringify({ type: "STATE", state: { type: "GLOBAL", global: { shared_state: { lsn: n }, stream_states: [] } } });
 
-function write(config: Record<string, unknown>, catalog: string, lines: string[]): Promise<CliResult> {
-  return runCli(["write", "--config", writeConfig(s3Config(s3, bucket, config)), "--catalog", catalog], { input: lines.join("\n") + "\n", timeoutMs: 60_000 });
+/** Runs `write`; every line it prints must be an AirbyteMessage as the protocol defines it. */
+async function write(config: Record<string, unknown>, catalog: string, lines: string[]): Promise<CliResult> {
+  const r = await runCli(["write", "--config", writeConfig(s3Config(s3, bucket, config)), "--catalog", catalog], { input: lines.join("\n") + "\n", timeoutMs: 60_000 });
+  expect(airbyteStdoutProblems(r.stdout)).toEqual([]);
+  return r;
 }
 
 type Msg = { type: string; state?: Record<string, unknown>; trace?: { type: string; error: { message: string; failure_type: string; internal_message: string } } };
 const messages = (r: CliResult): Msg[] => r.stateLines as Msg[];
 const states = (r: CliResult): Array<Record<string, unknown>> => messages(r).filter((m) => m.type === "STATE").map((m) => m.state!);
+
+/** `_airbyte_meta` as read back: JSON text (CSV) or a struct/object (Parquet, JSON Lines) with sync_id as text. */
+function metaOf(row: Record<string, unknown>): { sync_id: string | null; changes: unknown[] } {
+  const raw = row["_airbyte_meta"];
+  const meta = (typeof raw === "string" ? JSON.parse(raw) : raw) as { sync_id: unknown; changes: unknown[] };
+  return { sync_id: meta.sync_id === null ? null : String(meta.sync_id), changes: meta.changes };
+}
+const idsOf = (rows: Array<Record<string, unknown>>): unknown[] => rows.map((r) => ({ id: r["id"] }));
 
 async function rowsOf(prefix: string): Promise<Array<Record<string, unknown>>> {
   const rows: Array<Record<string, unknown>> = [];
@@ -74,6 +91,7 @@ describe("spec", () => {
     for (const args of [["spec"], ["--spec"]]) {
       const r = await runCli(args);
       expect(r.code).toBe(0);
+      expect(airbyteStdoutProblems(r.stdout)).toEqual([]);
       expect(r.stateLines).toHaveLength(1);
       const msg = r.stateLines[0] as { type: string; spec: Record<string, unknown> };
       expect(msg.type).toBe("SPEC");
@@ -90,6 +108,7 @@ describe("check", () => {
   it("--check (the JVM connectors' spelling) prints one CONNECTION_STATUS", async () => {
     const r = await runCli(["--check", "--config", writeConfig(s3Config(s3, bucket))]);
     expect(r.code).toBe(0);
+    expect(airbyteStdoutProblems(r.stdout)).toEqual([]);
     expect(r.stateLines).toHaveLength(1);
     expect(r.stateLines[0]).toMatchObject({ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED" } });
   });
@@ -150,26 +169,33 @@ describe("write", () => {
     expect(states(r).every((s) => s["type"] === "STREAM")).toBe(true);
   });
 
-  it("skips records of a stream missing from the catalog with one warning, and still echoes states", async () => {
+  it("a record of a stream missing from the catalog is a TRACE error naming the stream and the line; states before it still come out", async () => {
     const catalog = catalogFile([{ name: "known" }]);
-    const lines = [rec("known", { id: 1 }), rec("ghost", { id: 2 }), rec("ghost", { id: 3 }), globalState(1)];
+    const lines = [rec("known", { id: 1 }), globalState(1), rec("ghost", { id: 2 }), rec("known", { id: 3 }), globalState(2)];
     const r = await write({ file_type: "jsonl" }, catalog, lines);
-    expect(r.code).toBe(0);
-    expect(r.stderr.match(/ghost.*not in the configured catalog/g)).toHaveLength(1);
-    expect((states(r)[0]!["destinationStats"] as { recordCount: number }).recordCount).toBe(1);
-    const keys = (await s3.listObjects(bucket)).map((o) => o.key);
-    expect(keys).toHaveLength(1);
-    expect(keys[0]).toMatch(/^known\//);
-    expect((await rowsOf("known/")).map((x) => x["id"])).toEqual(["1"]);
+    expect(r.code).toBe(1);
+    const trace = messages(r).at(-1)!;
+    expect(trace.type).toBe("TRACE");
+    expect(trace.trace!.error.message).toMatch(/line 3: RECORD for stream 'ghost', which is not in the configured catalog \('known'\)/);
+    expect(trace.trace!.error.failure_type).toBe("system_error");
+    expect(states(r).map((s) => (s["global"] as { shared_state: { lsn: number } }).shared_state.lsn)).not.toContain(2);
+    expect((await s3.listObjects(bucket)).every((o) => o.key.startsWith("known/"))).toBe(true);
   });
 
-  it("keeps big integers and decimals in data exact (jsonl byte for byte, parquet BIGINT)", async () => {
+  it("keeps big integers and decimals in data exact (jsonl byte for byte behind the _airbyte_* fields, parquet BIGINT)", async () => {
     const props = { id: { type: "integer" }, amount: { type: "number" } };
     const text = '{"type":"RECORD","record":{"stream":"big","data":{"id":99999999999999999,"amount":0.10000000000000000555},"emitted_at":1}}';
     const r1 = await write({ file_type: "jsonl" }, catalogFile([{ name: "big", properties: props }]), [text, globalState(1)]);
     expect(r1.code).toBe(0);
     const [obj] = await s3.listObjects(bucket, "big/");
-    expect((await s3.getObject(bucket, obj!.key)).toString("utf8")).toBe('{"id":99999999999999999,"amount":0.10000000000000000555}\n');
+    const line = (await s3.getObject(bucket, obj!.key)).toString("utf8");
+    expect(line).toMatch(/^\{"_airbyte_raw_id":"[0-9a-f-]{36}","_airbyte_extracted_at":1,"_airbyte_meta":\{"sync_id":null,"changes":\[\]\},"_airbyte_generation_id":null,"id":99999999999999999,"amount":0.10000000000000000555\}\n$/);
+
+    bucket = await s3.createBucket();
+    const off = await write({ file_type: "jsonl", airbyte_metadata_columns: false }, catalogFile([{ name: "big", properties: props }]), [text, globalState(1)]);
+    expect(off.code).toBe(0);
+    const [plain] = await s3.listObjects(bucket, "big/");
+    expect((await s3.getObject(bucket, plain!.key)).toString("utf8")).toBe('{"id":99999999999999999,"amount":0.10000000000000000555}\n');
 
     bucket = await s3.createBucket();
     const r2 = await write({ file_type: "parquet" }, catalogFile([{ name: "big", properties: { id: { type: "integer" } } }]), [
@@ -179,17 +205,67 @@ describe("write", () => {
     expect((await rowsOf("big/")).map((x) => x["id"])).toEqual(["99999999999999999"]);
   });
 
-  it("adds the _airbyte_* columns when airbyte_metadata_columns is on", async () => {
+  it("writes Airbyte's S3 output shape by default: _airbyte_raw_id, _airbyte_extracted_at (ms), _airbyte_meta {sync_id, changes}, _airbyte_generation_id", async () => {
     const catalog = catalogFile([{ name: "m", generation: 7, minimum: 0 }]);
-    const r = await write({ file_type: "parquet", airbyte_metadata_columns: true }, catalog, [rec("m", { id: 1, name: "x" }), rec("m", { id: 2, name: "y" })]);
+    for (const file_type of ["parquet", "csv", "jsonl"]) {
+      bucket = await s3.createBucket();
+      const r = await write({ file_type }, catalog, [rec("m", { id: 1, name: "x" }), rec("m", { id: 2, name: "y" })]);
+      expect(r.code).toBe(0);
+      const rows = await rowsOf("m/");
+      expect(Object.keys(rows[0]!)).toEqual(["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta", "_airbyte_generation_id", "id", "name"]);
+      expect(rows.map((x) => [x["id"], x["name"]])).toEqual([["1", "x"], ["2", "y"]]);
+      expect(new Set(rows.map((x) => x["_airbyte_raw_id"])).size).toBe(2);
+      expect(rows.every((x) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(String(x["_airbyte_raw_id"])))).toBe(true);
+      expect(rows[0]!["_airbyte_extracted_at"]).toBe("1700000000000");
+      expect(rows[0]!["_airbyte_generation_id"]).toBe("7");
+      expect(metaOf(rows[0]!)).toEqual({ sync_id: "107", changes: [] });
+    }
+  });
+
+  it("with flattening_enabled, the record's objects become a__b columns but _airbyte_meta stays one column", async () => {
+    const props = { id: { type: "integer" }, address: { type: "object", properties: { city: { type: "string" } } } };
+    const catalog = catalogFile([{ name: "f", generation: 2, minimum: 0, properties: props }]);
+    const r = await write({ file_type: "csv", flattening_enabled: true }, catalog, [rec("f", { id: 1, address: { city: "Oslo" } })]);
     expect(r.code).toBe(0);
-    const rows = await rowsOf("m/");
-    expect(Object.keys(rows[0]!)).toEqual(["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_generation_id", "_airbyte_meta", "id", "name"]);
-    expect(rows.map((x) => x["id"])).toEqual(["1", "2"]);
-    expect(new Set(rows.map((x) => x["_airbyte_raw_id"])).size).toBe(2);
-    expect(String(rows[0]!["_airbyte_extracted_at"])).toMatch(/^2023-11-14/);
-    expect(rows[0]!["_airbyte_generation_id"]).toBe("7");
-    expect(JSON.parse(String(rows[0]!["_airbyte_meta"]))).toEqual({ changes: [], sync_id: 107 });
+    const rows = await rowsOf("f/");
+    expect(Object.keys(rows[0]!)).toEqual(["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta", "_airbyte_generation_id", "id", "address__city"]);
+    expect(metaOf(rows[0]!)).toEqual({ sync_id: "102", changes: [] });
+    expect(rows[0]!["address__city"]).toBe("Oslo");
+  });
+
+  it("a value its column's type cannot hold is written as null and recorded in _airbyte_meta.changes, next to the source's changes", async () => {
+    const props = { id: { type: "integer" }, amount: { type: "number" }, seen: { type: "string", format: "date-time" }, tags: { type: "array" }, note: { type: ["string", "null"] } };
+    const catalog = catalogFile([{ name: "t", generation: 1, minimum: 0, properties: props }]);
+    const bad = JSON.stringify({
+      type: "RECORD",
+      record: {
+        stream: "t",
+        data: { id: "12x", amount: 302.28, seen: "yesterday", tags: "a,b", note: 5 },
+        emitted_at: 1_700_000_000_000,
+        meta: { changes: [{ field: "big_blob", change: "TRUNCATED", reason: "SOURCE_FIELD_SIZE_LIMITATION" }] },
+      },
+    });
+    const good = '{"type":"RECORD","record":{"stream":"t","data":{"id":9007199254740993,"amount":0.07,"seen":"2024-01-02T03:04:05+02:00","tags":["x"],"note":"n"},"emitted_at":1700000000000}}';
+    for (const file_type of ["jsonl", "parquet"]) {
+      bucket = await s3.createBucket();
+      const r = await write({ file_type }, catalog, [bad, good, globalState(1)]);
+      expect(r.code).toBe(0);
+      expect(states(r)).toHaveLength(1);
+      const rows = await rowsOf("t/");
+      expect(rows).toHaveLength(2);
+      const [first, second] = rows as [Record<string, unknown>, Record<string, unknown>];
+      expect([first["id"], String(first["amount"]), first["seen"], first["tags"], first["note"]]).toEqual([null, "302.28", null, null, null]);
+      expect(metaOf(first)).toEqual({
+        sync_id: "101",
+        changes: [
+          { field: "big_blob", change: "TRUNCATED", reason: "SOURCE_FIELD_SIZE_LIMITATION" },
+          ...["id", "seen", "tags", "note"].map((field) => ({ field, change: "NULLED", reason: "DESTINATION_TYPECAST_ERROR" })),
+        ],
+      });
+      expect(second["id"]).toBe("9007199254740993");
+      expect(String(second["amount"])).toBe("0.07");
+      expect(metaOf(second)).toEqual({ sync_id: "101", changes: [] });
+    }
   });
 });
 
@@ -204,6 +280,10 @@ describe("failures", () => {
     expect(all.at(-1)!.trace!.type).toBe("ERROR");
     expect(all.at(-1)!.trace!.error.failure_type).toBe("system_error");
     expect(all.at(-1)!.trace!.error.message).toMatch(/line 3/);
+    // internal_message: the class and the sentence once; the stack only in stack_trace.
+    const error = all.at(-1)!.trace!.error as { message: string; internal_message: string; stack_trace?: string };
+    expect(error.internal_message).toBe(`InputError: ${error.message}`);
+    expect(error.stack_trace).toMatch(/^InputError: line 3[^\n]*\n\s+at /);
     expect(all.filter((m) => m.type === "TRACE")).toHaveLength(1);
     // State 1 may have left before the failure; state 2 never does.
     expect(states(r).map((s) => (s["global"] as { shared_state: { lsn: number } }).shared_state.lsn)).not.toContain(2);
@@ -242,7 +322,7 @@ describe("catalog", () => {
 
 describe("overwrite", () => {
   const gen = async (key: string): Promise<string | undefined> =>
-    (await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata?.["airbyte-generation-id"];
+    (await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata?.["ab-generation-id"];
 
   it("deletes only older generations of its own stream, after success only", async () => {
     const run = (g: number, min: number, extra: string[] = []): Promise<CliResult> =>
@@ -252,7 +332,7 @@ describe("overwrite", () => {
           { name: "users", mode: "overwrite", generation: g, minimum: min },
           { name: "users_log", mode: "append", generation: g, minimum: 0 },
         ]),
-        [rec("users", { id: g }), rec("users_log", { id: g }), ...extra, globalState(g)],
+        [rec("users", { id: g }), rec("users_log", { id: g }), ...extra, status("users", "COMPLETE"), status("users_log", "COMPLETE"), globalState(g)],
       );
     expect((await run(1, 0)).code).toBe(0);
     expect((await run(2, 1)).code).toBe(0); // minimum 1: generation 1 stays
@@ -265,15 +345,69 @@ describe("overwrite", () => {
     users = await s3.listObjects(bucket, "users/");
     expect((await Promise.all(users.map((o) => gen(o.key)))).sort()).toEqual(["3", undefined]);
     expect(users.filter((o) => o.key.endsWith(".jsonl")).length).toBe(1);
-    expect(await readObjectRows(s3, bucket, users.find((o) => o.key.endsWith(".jsonl"))!.key)).toEqual([{ id: "3" }]);
+    expect(idsOf(await readObjectRows(s3, bucket, users.find((o) => o.key.endsWith(".jsonl"))!.key))).toEqual([{ id: "3" }]);
     // The append stream keeps every generation.
     expect((await rowsOf("users_log/")).map((x) => x["id"]).sort()).toEqual(["1", "2", "3"]);
 
     // A failed sync deletes nothing, even with a higher minimum.
     const failed = await run(4, 4, ["{broken"]);
     expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/sync failed: older generations .* kept.*streams=users/);
     const after = await s3.listObjects(bucket, "users/");
     expect(after.map((o) => o.key)).toEqual(expect.arrayContaining(users.map((o) => o.key)));
+  });
+
+  it("keeps the previous generation when the overwrite stream ended INCOMPLETE or without a status", async () => {
+    const run = (g: number, tail: string[]): Promise<CliResult> =>
+      write({ file_type: "jsonl" }, catalogFile([{ name: "users", mode: "overwrite", generation: g, minimum: g }]), [rec("users", { id: g }), globalState(g), ...tail]);
+    expect((await run(1, [status("users", "COMPLETE")])).code).toBe(0);
+    const first = (await s3.listObjects(bucket, "users/")).map((o) => o.key);
+    expect(first).toHaveLength(1);
+
+    const incomplete = await run(2, [status("users", "INCOMPLETE")]);
+    expect(incomplete.code).toBe(0);
+    expect(incomplete.stderr).toMatch(/users.*INCOMPLETE.*kept|kept.*users.*INCOMPLETE/);
+    let keys = (await s3.listObjects(bucket, "users/")).map((o) => o.key);
+    expect(keys).toEqual(expect.arrayContaining(first));
+    expect(keys).toHaveLength(2);
+
+    const silent = await run(3, []);
+    expect(silent.code).toBe(0);
+    expect(silent.stderr).toMatch(/users.*no COMPLETE stream status/);
+    keys = (await s3.listObjects(bucket, "users/")).map((o) => o.key);
+    expect(keys).toEqual(expect.arrayContaining(first));
+    expect(keys).toHaveLength(3);
+
+    // A COMPLETE sync then removes every older generation (1, 2 and 3).
+    expect((await run(4, [status("users", "COMPLETE")])).code).toBe(0);
+    const last = await s3.listObjects(bucket, "users/");
+    expect(last).toHaveLength(1);
+    expect(idsOf(await readObjectRows(s3, bucket, last[0]!.key))).toEqual([{ id: "4" }]);
+  });
+
+  it("a truncate refresh (minimum_generation_id = generation_id) on an append stream leaves only the new generation", async () => {
+    const run = (g: number, minimum: number): Promise<CliResult> =>
+      write({ file_type: "jsonl" }, catalogFile([{ name: "events", mode: "append", generation: g, minimum }]), [
+        rec("events", { id: g }),
+        status("events", "COMPLETE"),
+        globalState(g),
+      ]);
+    expect((await run(4, 0)).code).toBe(0);
+    expect((await run(4, 0)).code).toBe(0); // a plain append sync: both objects stay
+    expect(await s3.listObjects(bucket, "events/")).toHaveLength(2);
+    // Objects of Airbyte's own S3 destination (generation only) and of older target-s3 versions (old names) go too;
+    // an object without a generation stays.
+    const put = (Key: string, Metadata?: Record<string, string>): Promise<unknown> =>
+      s3.client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: "{}\n", ...(Metadata ? { Metadata } : {}) }));
+    await put("events/2024_01_01_1700000000000_0.jsonl", { "ab-generation-id": "3" });
+    await put("events/old-target-s3.jsonl", { "airbyte-stream": "events", "airbyte-namespace": "", "airbyte-generation-id": "4" });
+    await put("events/by-hand.txt");
+    const r = await run(5, 5);
+    expect(r.code).toBe(0);
+    const left = await s3.listObjects(bucket, "events/");
+    expect(left.map((o) => o.key).filter((k) => k !== "events/by-hand.txt")).toHaveLength(1);
+    expect(left).toHaveLength(2);
+    expect(idsOf(await readObjectRows(s3, bucket, left.find((o) => o.key !== "events/by-hand.txt")!.key))).toEqual([{ id: "5" }]);
   });
 
   it("refuses a prefix shared by two streams before writing anything", async () => {
