@@ -13,7 +13,7 @@ import { ConfigError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CatalogStream } from "../protocol/airbyte.js";
 import { NULL_CURSOR } from "../s3/cursor-partition.js";
-import { deleteObject, listKeys, readMetadata } from "../s3/generation-objects.js";
+import { deleteObjects, listKeys, readMetadata } from "../s3/generation-objects.js";
 import { KeyTemplate, type Macro } from "../s3/key-template.js";
 import { joinKey } from "../s3/safe-key.js";
 
@@ -146,15 +146,9 @@ export async function deleteOlderGenerations(
   const result: CleanupResult = { stream: stream.key, deleted: [], kept: 0 };
   const candidates = (await listKeys(client, bucket, prefix)).filter((key) => !writtenThisRun.has(key));
   const metadata = await readMetadata(client, bucket, candidates);
-  for (const key of candidates) {
-    if (!isOlderGenerationOf(stream, metadata.get(key) ?? {})) {
-      result.kept++;
-      continue;
-    }
-    await deleteObject(client, bucket, key);
-    result.deleted.push(key);
-  }
-  result.deleted.sort();
+  result.deleted = candidates.filter((key) => isOlderGenerationOf(stream, metadata.get(key) ?? {})).sort();
+  result.kept = candidates.length - result.deleted.length;
+  await deleteObjects(client, bucket, result.deleted);
   logger.info("older generations deleted", { stream: stream.key, prefix, deleted: result.deleted.length, kept: result.kept, minimum_generation_id: stream.minimumGenerationId });
   return result;
 }
