@@ -129,6 +129,39 @@ export interface CleanupResult {
   kept: number;
 }
 
+export interface SyncOutcome {
+  client: S3Client;
+  bucket: string;
+  catalog: readonly CatalogStream[];
+  /** Each stream's own prefix (checkCleanupPrefixes). */
+  prefixes: ReadonlyMap<string, string>;
+  /** The last stream status each stream reported. */
+  statuses: ReadonlyMap<string, string>;
+  writtenThisRun: ReadonlySet<string>;
+}
+
+/**
+ * At the end of a successful sync: deletes the older generations of each truncating stream that ended COMPLETE;
+ * for the others (INCOMPLETE, or no COMPLETE status) keeps them and says so, so a partial copy never replaces
+ * the previous one.
+ */
+export async function cleanUpGenerations(outcome: SyncOutcome, logger: Logger): Promise<void> {
+  for (const stream of outcome.catalog) {
+    if (!truncatesAtEnd(stream)) continue;
+    const status = outcome.statuses.get(stream.key);
+    if (status !== "COMPLETE") {
+      logger.warn(keptMessage(stream.key, status), { stream: stream.key, generation_id: stream.generationId, minimum_generation_id: stream.minimumGenerationId });
+      continue;
+    }
+    await deleteOlderGenerations(outcome.client, outcome.bucket, stream, outcome.prefixes.get(stream.key)!, outcome.writtenThisRun, logger);
+  }
+}
+
+function keptMessage(stream: string, status: string | undefined): string {
+  const why = status === undefined ? "sent no COMPLETE stream status" : status === "INCOMPLETE" ? "ended INCOMPLETE" : `sent no COMPLETE stream status (last: ${status})`;
+  return `stream '${stream}' ${why}: its older generations are kept (they are deleted only after a sync in which the stream ends COMPLETE)`;
+}
+
 /**
  * Deletes the objects of one truncating stream under its prefix whose generation is older than
  * `minimum_generation_id`: never one written by this run, never one that names another stream, never one without
