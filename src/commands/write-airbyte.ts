@@ -5,7 +5,7 @@ import type { Settings } from "../config/settings.js";
 import { configSchema } from "../config/schema.js";
 import { parseCatalog, traceError, type CatalogStream, type FailureType, type TraceErrorText } from "../protocol/airbyte.js";
 import { airbyteHandler, catalogSchema, type CatalogSchemaOptions } from "../pipeline/airbyte-input.js";
-import { checkCleanupPrefixes, deleteOlderGenerations, generationMetadata, truncatesAtEnd } from "../pipeline/generation-cleanup.js";
+import { checkCleanupPrefixes, cleanUpGenerations, generationMetadata, truncatesAtEnd } from "../pipeline/generation-cleanup.js";
 import type { Router } from "../pipeline/router.js";
 import { runTarget } from "../pipeline/target.js";
 import { parseBucket } from "../s3/bucket-uri.js";
@@ -107,26 +107,11 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
       if (kept.length > 0) logger.warn("the sync failed: older generations of its overwrite and refreshed streams are kept", { streams: kept.join(",") });
       throw error;
     });
-    // Only after a successful sync (every record stored, every STATE out), and only for streams that ended
-    // COMPLETE: a partial copy never replaces the previous generation.
-    const written = new Set(summary.stored.map((o) => o.key));
-    for (const stream of catalog) {
-      if (!truncatesAtEnd(stream)) continue;
-      const status = statuses.get(stream.key);
-      if (status !== "COMPLETE") {
-        logger.warn(keptMessage(stream.key, status), { stream: stream.key, generation_id: stream.generationId, minimum_generation_id: stream.minimumGenerationId });
-        continue;
-      }
-      await deleteOlderGenerations(client, bucket, stream, prefixes.get(stream.key)!, written, logger);
-    }
+    // Only after a successful sync: every record stored, every STATE out.
+    await cleanUpGenerations({ client, bucket, catalog, prefixes, statuses, writtenThisRun: new Set(summary.stored.map((o) => o.key)) }, logger);
     logger.info("target-s3 write finished", { messages: summary.records, objects: summary.stored.length, states: summary.statesEmitted });
     return 0;
   });
-}
-
-function keptMessage(stream: string, status: string | undefined): string {
-  const why = status === undefined ? "sent no COMPLETE stream status" : status === "INCOMPLETE" ? "ended INCOMPLETE" : `sent no COMPLETE stream status (last: ${status})`;
-  return `stream '${stream}' ${why}: its older generations are kept (they are deleted only after a sync in which the stream ends COMPLETE)`;
 }
 
 function declareCatalog(router: Router, catalog: readonly CatalogStream[], options: CatalogSchemaOptions): void {

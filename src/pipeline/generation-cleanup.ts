@@ -13,7 +13,7 @@ import { ConfigError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CatalogStream } from "../protocol/airbyte.js";
 import { NULL_CURSOR } from "../s3/cursor-partition.js";
-import { deleteObject, listKeys, readMetadata } from "../s3/generation-objects.js";
+import { deleteObjects, listKeys, readMetadata } from "../s3/generation-objects.js";
 import { KeyTemplate, type Macro } from "../s3/key-template.js";
 import { joinKey } from "../s3/safe-key.js";
 
@@ -129,6 +129,39 @@ export interface CleanupResult {
   kept: number;
 }
 
+export interface SyncOutcome {
+  client: S3Client;
+  bucket: string;
+  catalog: readonly CatalogStream[];
+  /** Each stream's own prefix (checkCleanupPrefixes). */
+  prefixes: ReadonlyMap<string, string>;
+  /** The last stream status each stream reported. */
+  statuses: ReadonlyMap<string, string>;
+  writtenThisRun: ReadonlySet<string>;
+}
+
+/**
+ * At the end of a successful sync: deletes the older generations of each truncating stream that ended COMPLETE;
+ * for the others (INCOMPLETE, or no COMPLETE status) keeps them and says so, so a partial copy never replaces
+ * the previous one.
+ */
+export async function cleanUpGenerations(outcome: SyncOutcome, logger: Logger): Promise<void> {
+  for (const stream of outcome.catalog) {
+    if (!truncatesAtEnd(stream)) continue;
+    const status = outcome.statuses.get(stream.key);
+    if (status !== "COMPLETE") {
+      logger.warn(keptMessage(stream.key, status), { stream: stream.key, generation_id: stream.generationId, minimum_generation_id: stream.minimumGenerationId });
+      continue;
+    }
+    await deleteOlderGenerations(outcome.client, outcome.bucket, stream, outcome.prefixes.get(stream.key)!, outcome.writtenThisRun, logger);
+  }
+}
+
+function keptMessage(stream: string, status: string | undefined): string {
+  const why = status === undefined ? "sent no COMPLETE stream status" : status === "INCOMPLETE" ? "ended INCOMPLETE" : `sent no COMPLETE stream status (last: ${status})`;
+  return `stream '${stream}' ${why}: its older generations are kept (they are deleted only after a sync in which the stream ends COMPLETE)`;
+}
+
 /**
  * Deletes the objects of one truncating stream under its prefix whose generation is older than
  * `minimum_generation_id`: never one written by this run, never one that names another stream, never one without
@@ -146,15 +179,9 @@ export async function deleteOlderGenerations(
   const result: CleanupResult = { stream: stream.key, deleted: [], kept: 0 };
   const candidates = (await listKeys(client, bucket, prefix)).filter((key) => !writtenThisRun.has(key));
   const metadata = await readMetadata(client, bucket, candidates);
-  for (const key of candidates) {
-    if (!isOlderGenerationOf(stream, metadata.get(key) ?? {})) {
-      result.kept++;
-      continue;
-    }
-    await deleteObject(client, bucket, key);
-    result.deleted.push(key);
-  }
-  result.deleted.sort();
+  result.deleted = candidates.filter((key) => isOlderGenerationOf(stream, metadata.get(key) ?? {})).sort();
+  result.kept = candidates.length - result.deleted.length;
+  await deleteObjects(client, bucket, result.deleted);
   logger.info("older generations deleted", { stream: stream.key, prefix, deleted: result.deleted.length, kept: result.kept, minimum_generation_id: stream.minimumGenerationId });
   return result;
 }

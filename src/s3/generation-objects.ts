@@ -6,8 +6,8 @@
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { UploadError } from "../errors.js";
 
-/** HEAD requests in flight at once while reading the metadata of a prefix's objects. */
-const HEAD_CONCURRENCY = 8;
+/** HEAD or DELETE requests in flight at once. */
+const CONCURRENCY = 8;
 
 /** Every key under `prefix` (all pages). */
 export async function listKeys(client: S3Client, bucket: string, prefix: string): Promise<string[]> {
@@ -26,20 +26,29 @@ export async function listKeys(client: S3Client, bucket: string, prefix: string)
 /** The user metadata (`x-amz-meta-*`, names without the prefix, lower case) of each key, a few HEADs at a time. */
 export async function readMetadata(client: S3Client, bucket: string, keys: readonly string[]): Promise<Map<string, Record<string, string>>> {
   const out = new Map<string, Record<string, string>>();
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < keys.length) {
-      const key = keys[next++]!;
-      const head = await s3Call(bucket, key, "head", () => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
-      out.set(key, head.Metadata ?? {});
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(HEAD_CONCURRENCY, keys.length) }, worker));
+  await forEachLimited(keys, async (key) => {
+    const head = await s3Call(bucket, key, "head", () => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    out.set(key, head.Metadata ?? {});
+  });
   return out;
 }
 
-export async function deleteObject(client: S3Client, bucket: string, key: string): Promise<void> {
-  await s3Call(bucket, key, "delete", () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+/**
+ * Deletes the keys, a few at a time. One DeleteObject per key rather than DeleteObjects: the batch call needs a
+ * checksum header that several S3-compatible stores handle differently, and the count here is that of old files.
+ */
+export async function deleteObjects(client: S3Client, bucket: string, keys: readonly string[]): Promise<void> {
+  await forEachLimited(keys, async (key) => {
+    await s3Call(bucket, key, "delete", () => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key })));
+  });
+}
+
+async function forEachLimited(items: readonly string[], fn: (item: string) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 
 const PERMISSION: Record<string, string> = { list: "s3:ListBucket", head: "s3:GetObject", delete: "s3:DeleteObject" };

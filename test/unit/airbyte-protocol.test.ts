@@ -5,6 +5,7 @@ import { ConfigError, InputError } from "../../src/errors.js";
 import { normalizeJsonSchema, parseAirbyteLine, parseCatalog, stateEcho, streamKey, traceError, type CatalogStream } from "../../src/protocol/airbyte.js";
 import { checkCleanupPrefixes, generationMetadata, isOlderGenerationOf, streamPrefix, truncatesAtEnd } from "../../src/pipeline/generation-cleanup.js";
 import { StateLedger } from "../../src/pipeline/state-ledger.js";
+import { typeFailureNullifier } from "../../src/pipeline/airbyte-type-failures.js";
 import { failureTypeOf, traceText } from "../../src/commands/write-airbyte.js";
 import { UploadError } from "../../src/errors.js";
 import { configSchema } from "../../src/config/schema.js";
@@ -213,5 +214,36 @@ describe("SPEC form annotations (from schemas/config.schema.json)", () => {
     const schema = structuredClone(configSchema());
     schema.properties["bucket"] = { ...schema.properties["bucket"]!, group: "nowhere" };
     expect(() => buildSpec(schema)).toThrow(/bucket has group "nowhere"/);
+  });
+});
+
+describe("typeFailureNullifier", () => {
+  const props = {
+    id: { type: "integer" },
+    amount: { type: ["number", "null"] },
+    at: { type: "string", format: "date-time" },
+    tags: { type: "array", items: { type: "string" } },
+    free: {},
+  };
+  const nullify = typeFailureNullifier({ ...stream("t", undefined, "append"), jsonSchema: { properties: props } });
+  it("leaves a record whose values fit untouched (same objects, same text)", () => {
+    const data = { id: 1, amount: null, at: "2024-01-02 03:04:05", tags: ["a"], free: { x: 1 } };
+    const text = '{"id":1,"amount":null,"at":"2024-01-02 03:04:05","tags":["a"],"free":{"x":1}}';
+    const out = nullify(data, text);
+    expect(out.data).toBe(data);
+    expect(out.rawText).toBe(text);
+    expect(out.changes).toEqual([]);
+  });
+  it("nulls each top-level value its type cannot hold, in the text too, keeping the other values' exact text", () => {
+    const text = '{"id":"12x", "amount":12345678901234567.89,"at":"2024-02-30T00:00:00Z","tags":"a,b","free":"anything"}';
+    const out = nullify(JSON.parse(text) as Record<string, unknown>, text);
+    expect(out.rawText).toBe('{"id":null, "amount":12345678901234567.89,"at":null,"tags":null,"free":"anything"}');
+    expect(out.data).toMatchObject({ id: null, at: null, tags: null, free: "anything" });
+    expect(out.changes.map((c) => c.field)).toEqual(["id", "at", "tags"]);
+    expect(new Set(out.changes.map((c) => `${c.change}/${c.reason}`))).toEqual(new Set(["NULLED/DESTINATION_TYPECAST_ERROR"]));
+  });
+  it("checks only top-level types: a nested mismatch stays with validation", () => {
+    const out = nullify({ id: 1, tags: [1, 2] }, undefined);
+    expect(out.changes).toEqual([]);
   });
 });
