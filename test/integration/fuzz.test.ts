@@ -233,7 +233,7 @@ async function openMultipartUploads(name: string): Promise<number | undefined> {
 
 async function findings(c: FuzzCase, result: CliResult, bucket: string): Promise<string[]> {
   const out: string[] = [];
-  if (result.timedOut) out.push(`did not finish within ${RUN_TIMEOUT_MS} ms`);
+  if (result.timedOut) out.push(`did not finish within ${RUN_TIMEOUT_MS} ms, nor within ${2 * RUN_TIMEOUT_MS} ms when run again`);
   if (![0, 1, 2].includes(result.code ?? -1)) out.push(`exit ${String(result.code)} (signal ${String(result.signal)})`);
   if (STACK.test(result.stderr)) out.push("a stack trace or 'unexpected error' on stderr");
   const errors = errorLines(result.stderr);
@@ -260,7 +260,7 @@ async function findings(c: FuzzCase, result: CliResult, bucket: string): Promise
 }
 
 describe.skipIf(!present)("fuzz: mutated samples and hostile configs", () => {
-  it(`every run exits 0/1/2 with one sentence, no stack, no STATE for unstored data, no secret (seed ${SEED})`, { timeout: BUDGET_MS + RUN_TIMEOUT_MS + 5_000 }, async () => {
+  it(`every run exits 0/1/2 with one sentence, no stack, no STATE for unstored data, no secret (seed ${SEED})`, { timeout: BUDGET_MS + 3 * RUN_TIMEOUT_MS + 5_000 }, async () => {
     const all = samples();
     const started = Date.now();
     const report: string[] = [];
@@ -275,7 +275,9 @@ describe.skipIf(!present)("fuzz: mutated samples and hostile configs", () => {
         const dir = makeTempDir("target-s3-fuzz-");
         const configPath = join(dir, "config.json");
         writeFileSync(configPath, c.configText);
-        const result = await runCli(["--config", configPath], { input: c.input, timeoutMs: RUN_TIMEOUT_MS });
+        let result = await runCli(["--config", configPath], { input: c.input, timeoutMs: RUN_TIMEOUT_MS });
+        // A load spike on a shared machine can stall a run: only a second, longer timeout counts as a hang.
+        if (result.timedOut) result = await runCli(["--config", configPath], { input: c.input, timeoutMs: 2 * RUN_TIMEOUT_MS });
         runs++;
         if (process.env["FUZZ_VERBOSE"]) console.log(`case ${id}: exit ${String(result.code)} in ${result.durationMs} ms: ${c.what}`);
         kinds[c.id % 3 === 2 ? "config" : "sample"]++;
