@@ -1,5 +1,5 @@
 import { access, constants, mkdir, readdir, rm, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { ConfigError, FileWriteError } from "../errors.js";
 
@@ -11,13 +11,30 @@ const PREFIX = "target-s3-run-";
  */
 export async function createRunDir(tempDir: string): Promise<{ path: string; removed: string[] }> {
   try {
-    await mkdir(tempDir, { recursive: true });
+    await makeDirs(tempDir);
     const removed = await removeStale(tempDir);
     const path = join(tempDir, `${PREFIX}${process.pid}-${randomBytes(4).toString("hex")}`);
-    await mkdir(join(path, "duckdb"), { recursive: true });
+    await makeDirs(join(path, "duckdb"));
     return { path, removed };
   } catch (error) {
     throw await unusableTempDir(tempDir, error);
+  }
+}
+
+/**
+ * `mkdir -p`. Not `mkdir(path, { recursive: true })`: Node's loops forever when a folder that exists refuses new
+ * entries with ENOENT (a temp_dir under /proc hung the run).
+ */
+async function makeDirs(path: string): Promise<void> {
+  try {
+    await mkdir(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" && (await stat(path)).isDirectory()) return;
+    const parent = dirname(path);
+    if (code !== "ENOENT" || parent === path || (await stat(parent).then((s) => s.isDirectory(), () => false))) throw error;
+    await makeDirs(parent);
+    await mkdir(path);
   }
 }
 
@@ -30,7 +47,10 @@ async function unusableTempDir(tempDir: string, error: unknown): Promise<Error> 
   if (code === "EEXIST" || code === "ENOTDIR" || isDirectory === false) {
     return new ConfigError(`temp_dir ${shown} is not a folder (a file is in the way): set temp_dir to a writable folder, or remove the file`);
   }
-  const writable = isDirectory === true ? await access(tempDir, constants.W_OK).then(() => undefined, (e: NodeJS.ErrnoException) => e.code) : code;
+  if (isDirectory === undefined) {
+    return new ConfigError(`temp_dir ${shown} cannot be created (${code ?? String(error)}): set temp_dir to a writable folder with room for the buffered files`);
+  }
+  const writable = await access(tempDir, constants.W_OK).then(() => undefined, (e: NodeJS.ErrnoException) => e.code);
   const why = writable === "EROFS" ? "is on a read-only file system" : `is not writable (${writable ?? code ?? String(error)})`;
   return new ConfigError(`temp_dir ${shown} ${why}: set temp_dir to a writable folder with room for the buffered files`);
 }

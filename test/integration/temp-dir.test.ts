@@ -41,7 +41,8 @@ function singer(records: number, width = 10): string {
 
 async function expectTempDirError(tempDir: string, input: string, code: number, sentence: RegExp): Promise<void> {
   const bucket = await s3.createBucket();
-  const result = await runCli(["--config", writeConfig(s3Config(s3, bucket, { temp_dir: tempDir }))], { input });
+  const result = await runCli(["--config", writeConfig(s3Config(s3, bucket, { temp_dir: tempDir }))], { input, timeoutMs: 40_000 });
+  expect(result.timedOut).toBe(false);
   expect(result.code, result.stderr).toBe(code);
   expect(result.stdout).toBe("");
   expect(result.stderr).toMatch(sentence);
@@ -55,6 +56,10 @@ describe("temp_dir that cannot hold the buffer", () => {
     writeFileSync(file, "x");
     await expectTempDirError(file, singer(3), 2, /ERROR temp_dir ".*not-a-folder" is not a folder \(a file is in the way\): set temp_dir to a writable folder/);
     await expectTempDirError(join(file, "sub"), singer(3), 2, /ERROR temp_dir ".*not-a-folder\/sub" is not a folder/);
+  });
+
+  it("a folder that cannot be created where its parent refuses entries (/proc): exit 2, no hang (found by the fuzz test)", { timeout: 60_000 }, async () => {
+    await expectTempDirError("/proc/target-s3-cannot-be-here/spool", singer(3), 2, /ERROR temp_dir "\/proc\/target-s3-cannot-be-here\/spool" cannot be created \(ENOENT\)/);
   });
 
   it("a read-only file system: exit 2 naming temp_dir", async (context) => {
