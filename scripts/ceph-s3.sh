@@ -6,6 +6,7 @@
 #                                 starts the cluster in a fresh temp folder on free ports with a user holding random
 #                                 keys, and prints shell lines: CEPH_S3_DIR, CEPH_S3_ENDPOINT, CEPH_S3_ACCESS_KEY_ID,
 #                                 CEPH_S3_SECRET_ACCESS_KEY (also written to $CEPH_S3_DIR/env).
+#   scripts/ceph-s3.sh install    only the apt-get install (when missing).
 #   scripts/ceph-s3.sh stop DIR   stops the daemons that start wrote PID files for, and removes DIR.
 #
 # CEPH_S3_START_TIMEOUT (seconds, default 90) bounds the start; on failure the daemons' log tails go to stderr and
@@ -118,10 +119,11 @@ ENV
 }
 
 case "${1:-}" in
+  install) install_packages ;;
   start) start ;;
   stop)
     [ -n "${2:-}" ] || die "usage: scripts/ceph-s3.sh stop DIR (the CEPH_S3_DIR that start printed)"
     case "$2" in */target-s3-ceph.*) ;; *) die "refusing to stop $2: not a folder scripts/ceph-s3.sh start made" ;; esac
     stop_dir "$2"; rm -rf "$2" ;;
-  *) die "usage: scripts/ceph-s3.sh start | stop DIR" ;;
+  *) die "usage: scripts/ceph-s3.sh install | start | stop DIR" ;;
 esac

@@ -92,6 +92,7 @@ export interface Settings {
   multipart_part_size: number;
   upload_concurrency: number;
   max_retries: number;
+  s3_request_timeout_seconds: number;
   // Run identity
   connection_id: string;
   /** Unset: the run makes a new UUID. */
@@ -159,6 +160,7 @@ export const SETTING_NAMES = [
   "multipart_part_size",
   "upload_concurrency",
   "max_retries",
+  "s3_request_timeout_seconds",
   "connection_id",
   "connection_run_id",
   "timezone",

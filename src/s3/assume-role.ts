@@ -1,8 +1,8 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient, type STSClientConfig } from "@aws-sdk/client-sts";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import { CredentialsError } from "../errors.js";
 import { s3ErrorFacts } from "./error-facts.js";
+import { httpHandler, nameSilentEndpoint } from "./request-timeout.js";
 
 export type CredentialSource = AwsCredentialIdentity | AwsCredentialIdentityProvider;
 
@@ -11,6 +11,8 @@ export interface StsOptions {
   /** Custom STS endpoint (`sts_endpoint`); unset: the regional AWS endpoint. `aws_endpoint` never applies here. */
   endpoint: string | undefined;
   maxRetries: number;
+  /** A request silent this long is given up (and retried): s3_request_timeout_seconds. */
+  requestTimeoutSeconds: number;
 }
 
 export interface AssumeRoleOptions extends StsOptions {
@@ -43,10 +45,12 @@ export function stsClient(options: StsOptions, credentials: CredentialSource): S
     region: options.region,
     credentials,
     maxAttempts: options.maxRetries + 1,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 10_000, requestTimeout: 60_000 }),
+    requestHandler: httpHandler(options.requestTimeoutSeconds),
   };
   if (options.endpoint) config.endpoint = options.endpoint;
-  return new STSClient(config);
+  const client = new STSClient(config);
+  nameSilentEndpoint(client, options.endpoint ?? `the STS endpoint of ${options.region}`, options.requestTimeoutSeconds);
+  return client;
 }
 
 /** True when credentials expiring at `expiration` should be replaced now. */

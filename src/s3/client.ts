@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 import type { Settings } from "../config/settings.js";
+import { httpHandler, nameSilentEndpoint } from "./request-timeout.js";
 
 export interface ClientOptions {
   region: string;
@@ -10,6 +10,8 @@ export interface ClientOptions {
   forcePathStyle: boolean | undefined;
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
   maxRetries: number;
+  /** A request silent this long is given up (and retried). */
+  requestTimeoutSeconds: number;
   /** Send Content-MD5 with every PutObject and UploadPart (buckets with Object Lock require it). */
   contentMd5?: boolean;
 }
@@ -25,6 +27,7 @@ export function clientOptionsOf(
     forcePathStyle: settings.force_path_style,
     credentials,
     maxRetries: settings.max_retries,
+    requestTimeoutSeconds: settings.s3_request_timeout_seconds,
     contentMd5: settings.content_md5,
   };
 }
@@ -39,7 +42,7 @@ export function createS3Client(options: ClientOptions): S3Client {
     region: options.region,
     maxAttempts: options.maxRetries + 1,
     retryMode: "adaptive",
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 10_000, requestTimeout: 300_000 }),
+    requestHandler: httpHandler(options.requestTimeoutSeconds),
   };
   if (options.credentials) config.credentials = options.credentials;
   if (custom && options.endpoint) {
@@ -51,6 +54,7 @@ export function createS3Client(options: ClientOptions): S3Client {
     config.forcePathStyle = options.forcePathStyle;
   }
   const client = new S3Client(config);
+  nameSilentEndpoint(client, custom && options.endpoint ? options.endpoint : `the S3 endpoint of ${options.region}`, options.requestTimeoutSeconds);
   // Errors carry the operation that failed (`$command`), so messages can name the IAM action to grant.
   client.middlewareStack.add(
     (next, context) => async (args) => {

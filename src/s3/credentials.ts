@@ -31,7 +31,12 @@ export function describeSource(settings: Settings): string {
 }
 
 export function stsOptionsOf(settings: Settings): StsOptions {
-  return { region: settings.aws_region, endpoint: settings.sts_endpoint, maxRetries: settings.max_retries };
+  return {
+    region: settings.aws_region,
+    endpoint: settings.sts_endpoint,
+    maxRetries: settings.max_retries,
+    requestTimeoutSeconds: settings.s3_request_timeout_seconds,
+  };
 }
 
 export interface ResolvedCredentials {

@@ -109,7 +109,9 @@ export class Uploader {
     const done = Promise.all([upload.done(), source]).then(
       async ([result]) => {
         await this.abortRetriedCreates(upload, request.key, startedAt);
-        return { key: request.key, etag: "ETag" in result ? result.ETag : undefined, bytes };
+        const etag = "ETag" in result ? result.ETag : undefined;
+        if (etag) return { key: request.key, etag, bytes };
+        return this.confirmWithoutEtag(request.key, { bytes, etags: expected.etags(uploadInternals(upload).uploadedParts) });
       },
       async (error: unknown) => {
         await this.abortRetriedCreates(upload, request.key, startedAt);
@@ -145,6 +147,24 @@ export class Uploader {
     if (precondition) this.onConfirmed?.(key, "already written (If-None-Match: * answered 412 and the object there is identical)");
     else this.onConfirmed?.(key, `stored although the upload reported ${facts.code} (HeadObject found the object with the expected size and ETag)`);
     return { key, etag: check.etag, bytes: expected.bytes };
+  }
+
+  /**
+   * CompleteMultipartUpload answered 200 without an ETag (Ceph 16 does): HeadObject must find exactly these bytes
+   * (size and ETag) before the object counts as stored, so the receipt and the manifest carry the stored ETag.
+   */
+  private async confirmWithoutEtag(key: string, expected: { bytes: number; etags: string[] }): Promise<UploadReceipt> {
+    const kms = this.options.ServerSideEncryption === "aws:kms";
+    const check = await confirmUpload(this.client, this.bucket, key, { bytes: expected.bytes, etags: kms ? [] : expected.etags });
+    if (check.stored) return { key, etag: check.etag, bytes: expected.bytes };
+    if (kms) return { key, etag: undefined, bytes: expected.bytes };
+    throw new UploadError(
+      `upload of s3://${this.bucket}/${key} answered without an ETag and HeadObject does not find the bytes sent: ${check.reason}; ` +
+        "the object is not counted as stored: run again, and check whether another writer uses the same keys",
+      this.bucket,
+      key,
+      "EtagMismatch",
+    );
   }
 
   /** Told when a failed-looking upload turned out stored (logged by the caller). */
@@ -199,15 +219,25 @@ export class Uploader {
         kmsKeyId: this.options.SSEKMSKeyId,
       });
     } else if (facts.code === "NoSuchBucket") fix = "check `bucket` and `aws_region`";
+    else if (facts.code === "PreconditionFailed" || status === 412) {
+      fix =
+        "an object with other content is already stored under this key and is never overwritten (If-None-Match: *): " +
+        "a run with the same connection_run_id wrote it; give each run its own connection_run_id, or delete the object if it is stale";
+    }
     else if (refused) {
       fix = "the credentials were refused: check the keys, profile or role";
     } else if (isRetryableS3Error(facts)) {
       fix = `gave up after ${facts.attempts ?? 1} attempt(s): raise max_retries or try again later`;
     }
     const message =
-      `upload of s3://${this.bucket}/${key} failed${where}: ${facts.code}${status ? ` (HTTP ${status})` : ""}: ${facts.message}` +
+      `upload of s3://${this.bucket}/${key} failed${where}: ${facts.code}${status ? ` (HTTP ${status})` : ""}${said(facts)}` +
       (fix ? `; ${fix}` : "") +
       (abortNote ? `; ${abortNote}` : "");
     return new UploadError(message, this.bucket, key, facts.code, { cause: error });
   }
+}
+
+/** The store's own message, unless it said nothing (the SDK then reports "UnknownError" or the code again). */
+function said(facts: { code: string; message: string }): string {
+  return facts.message === "" || facts.message === "UnknownError" || facts.message === facts.code ? "" : `: ${facts.message}`;
 }
