@@ -51,14 +51,15 @@ export class Logger {
   }
 
   /**
-   * A Singer-style metric line: `METRIC: {"type":"counter","metric":"record_count","value":3,"tags":{...}}`.
+   * A Singer-style metric, logged as the SDK does (an info line whose message is
+   * `METRIC: {"type":"counter","metric":"record_count","value":3,"tags":{...}}`).
    * Metrics are info lines: a log level of warn or error silences them.
    */
   metric(type: "counter" | "timer" | "gauge", metric: string, value: number, tags: Fields = {}): void {
     if (!this.isEnabled("info")) return;
     const body = JSON.stringify({ type, metric, value, tags });
     if (this.format === "json") this.emit(JSON.stringify({ level: "info", time: new Date().toISOString(), message: "METRIC", metric: JSON.parse(body) }));
-    else this.emit(`METRIC: ${body}`);
+    else this.log("info", `METRIC: ${body}`);
   }
 
   private log(level: LogLevel, message: string, fields?: Fields): void {
