@@ -367,7 +367,7 @@ describe("loadConfig", () => {
   });
 
   it("warns about unknown keys and ignored settings instead of failing", () => {
-    file("c.json", { bucket: "b", regoin: "x", s3_bucket: "y", stream_maps: {}, external_id: "e" });
+    file("c.json", { bucket: "b", regoin: "x", s3_bucket: "y", faker_config: {}, external_id: "e" });
     const { settings, warnings } = loadConfig(
       ["c.json", "ENV"],
       { TARGET_S3_FILE_TPYE: "csv", TARGET_S3_LOGLEVEL: "debug", OTHER: "x" },
@@ -377,7 +377,7 @@ describe("loadConfig", () => {
     expect(warnings).toEqual([
       "Unknown setting 'regoin' in config file 'c.json' is ignored (did you mean 'aws_region'?).",
       "Unknown setting 's3_bucket' in config file 'c.json' is ignored (did you mean 'bucket'?).",
-      "Unknown setting 'stream_maps' in config file 'c.json' is ignored.",
+      "Unknown setting 'faker_config' in config file 'c.json' is ignored.",
       "Unknown environment variable TARGET_S3_FILE_TPYE is ignored (did you mean TARGET_S3_FILE_TYPE?).",
       "external_id is ignored because role_arn is not set.",
     ]);
