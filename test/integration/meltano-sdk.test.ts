@@ -183,6 +183,18 @@ describe("what stops the run", () => {
     expect(await s3.listObjects(bucket)).toEqual([]);
   });
 
+  it("stream_maps in an Airbyte write are refused, not ignored (exit 2)", async () => {
+    const catalog = join(makeTempDir("target-s3-catalog-"), "catalog.json");
+    const stream = { name: "users", json_schema: { type: "object", properties: { id: { type: "integer" } } }, supported_sync_modes: ["full_refresh"] };
+    writeFileSync(catalog, JSON.stringify({ streams: [{ stream, sync_mode: "full_refresh", destination_sync_mode: "append" }] }));
+    const config = writeConfig(s3Config(s3, bucket, { stream_maps: { users: { id: null } } }));
+    const input = line({ type: "RECORD", record: { stream: "users", data: { id: 1 }, emitted_at: 1_700_000_000_000 } }) + "\n";
+    const result = await runCli(["write", "--config", config, "--catalog", catalog], { input });
+    expect(result.code, hint(result)).toBe(2);
+    expect(result.stdout + result.stderr).toContain("stream_maps apply to Singer input only: remove stream_maps from the configuration of an Airbyte write");
+    expect(await s3.listObjects(bucket)).toEqual([]);
+  });
+
   it("an expression that fails on a record stops the run naming the stream, the expression and the line (exit 1)", async () => {
     const config = meltanoConfig({ stream_maps: { users: { label: "note.upper()" } } });
     const input = [
