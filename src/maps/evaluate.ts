@@ -5,7 +5,10 @@ import { binary, compare } from "./python-ops.js";
 import { PyCallable, PyDict, PyError, PyNamespace, truthy, typeName, type PyValue } from "./py-value.js";
 
 /** Names visible to an expression: the record's properties, `record`, `_`, `config`, `self`. */
-export type Names = ReadonlyMap<string, PyValue>;
+export interface Names {
+  has(name: string): boolean;
+  get(name: string): PyValue | undefined;
+}
 
 export function evaluate(node: Node, names: Names): PyValue {
   switch (node.k) {

@@ -6,11 +6,12 @@
  */
 import { ConfigError, InputError } from "../errors.js";
 import type { JsonSchema, SchemaMessage } from "../protocol/singer.js";
-import { objectFields, parseLossless } from "../schema/lossless-json.js";
+import { objectFields } from "../schema/lossless-json.js";
 import { evaluate } from "./evaluate.js";
 import { expressionSchema } from "./expression-type.js";
 import { KEY_PROPERTIES, streamMatches, type CustomMap, type Expression, type MapsConfig } from "./map-config.js";
-import { PyDict, PyError, fromJson, fromLossless, toJsonText, truthy, type PyValue } from "./py-value.js";
+import { PyError, fromJson, toJsonText, truthy, type PyValue } from "./py-value.js";
+import { RecordNames } from "./record-names.js";
 
 /** A record after mapping: `rawText` undefined means the record is unchanged (its input text is used as is). */
 export interface MappedRecord {
@@ -67,8 +68,7 @@ export class StreamMapper {
     const outputs = this.outputs.get(stream);
     if (!outputs) return undefined;
     const out: MappedRecord[] = [];
-    let names: Map<string, PyValue> | undefined;
-    let fields: Map<string, string> | undefined;
+    let names: RecordNames | undefined;
     for (const output of outputs) {
       if (output.map === null) continue;
       if (output.map === undefined) {
@@ -76,15 +76,13 @@ export class StreamMapper {
         continue;
       }
       const { spec } = output.map;
-      names ??= this.namesOf(rawText());
+      names ??= new RecordNames(new Map(objectFields(rawText()) ?? []), this.config);
       if (spec.filter && !truthy(this.run(output.alias, spec.filter, names, undefined, line))) continue;
       if (output.map.identity) {
         out.push({ stream: output.alias, record, rawText: undefined });
         continue;
       }
-      fields ??= new Map(objectFields(rawText()) ?? []);
-      const text = this.transform(output.alias, output.map, fields, names, line);
-      out.push({ stream: output.alias, record: JSON.parse(text) as Record<string, unknown>, rawText: text });
+      out.push({ stream: output.alias, ...this.transform(output.alias, output.map, record, names, line) });
     }
     return out;
   }
@@ -133,14 +131,17 @@ export class StreamMapper {
     };
   }
 
-  private transform(alias: string, map: CompiledMap, fields: Map<string, string>, names: Map<string, PyValue>, line: number): string {
-    const result = new Map<string, string>();
+  /** The mapped record's text (untouched members as sent) and its parsed value (computed members parsed back). */
+  private transform(alias: string, map: CompiledMap, record: Record<string, unknown>, names: RecordNames, line: number): { record: Record<string, unknown>; rawText: string } {
+    const { fields } = names;
+    // Each member's text, and where its parsed value comes from: an input property, or (computed) its own text.
+    const result = new Map<string, { text: string; from: string | undefined }>();
     if (map.spec.dropUnmentioned) {
       for (const key of map.keyProperties) {
         const text = fields.get(key);
-        if (text !== undefined) result.set(key, text);
+        if (text !== undefined) result.set(key, { text, from: key });
       }
-    } else for (const [k, v] of fields) result.set(k, v);
+    } else for (const [k, text] of fields) result.set(k, { text, from: k });
     for (const rule of map.spec.properties) {
       if (rule.expression === undefined) {
         result.delete(rule.name);
@@ -148,12 +149,20 @@ export class StreamMapper {
       }
       const copied = copiedProperty(rule.expression, rule.name);
       const text = copied !== undefined ? fields.get(copied) : undefined;
-      result.set(rule.name, text ?? this.textOf(alias, rule.expression, names, rule.name, line));
+      if (text !== undefined) result.set(rule.name, { text, from: copied });
+      else result.set(rule.name, { text: this.textOf(alias, rule.expression, names, rule.name, line), from: undefined });
     }
-    return `{${[...result].map(([k, v]) => `${JSON.stringify(k)}:${v}`).join(",")}}`;
+    const out: Record<string, unknown> = {};
+    const members: string[] = [];
+    for (const [name, member] of result) {
+      members.push(`${JSON.stringify(name)}:${member.text}`);
+      const value = member.from === undefined ? JSON.parse(member.text) : record[member.from];
+      Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return { record: out, rawText: `{${members.join(",")}}` };
   }
 
-  private textOf(alias: string, expression: Expression, names: Map<string, PyValue>, property: string, line: number): string {
+  private textOf(alias: string, expression: Expression, names: RecordNames, property: string, line: number): string {
     const value = this.run(alias, expression, names, property, line);
     try {
       return toJsonText(value);
@@ -162,32 +171,17 @@ export class StreamMapper {
     }
   }
 
-  private run(alias: string, expression: Expression, names: Map<string, PyValue>, property: string | undefined, line: number): PyValue {
-    const record = names.get("record");
-    const hasSelf = property !== undefined && record instanceof PyDict && record.map.has(property);
-    if (hasSelf) names.set("self", record.map.get(property) ?? null);
+  private run(alias: string, expression: Expression, names: RecordNames, property: string | undefined, line: number): PyValue {
     try {
-      return evaluate(expression.node, names);
+      return names.withSelf(property, () => evaluate(expression.node, names));
     } catch (error) {
       throw this.failure(alias, expression, error, line);
-    } finally {
-      if (hasSelf) names.delete("self");
     }
   }
 
   private failure(alias: string, expression: Expression, error: unknown, line: number): Error {
     if (!(error instanceof PyError) && !(error instanceof RangeError)) return error as Error;
     return new InputError(`stream_maps for stream '${alias}': expression ${JSON.stringify(expression.text)} failed on this record (${error.message}): fix the expression or the record`, line);
-  }
-
-  /** The names an expression sees: the record's properties, then `_`, `record`, `config` (as the SDK orders them). */
-  private namesOf(rawText: string): Map<string, PyValue> {
-    const record = fromLossless(parseLossless(rawText));
-    const names = new Map<string, PyValue>(record instanceof PyDict ? record.map : []);
-    names.set("_", record);
-    names.set("record", record);
-    names.set("config", this.config);
-    return names;
   }
 }
 
