@@ -36,6 +36,8 @@ export async function readBatchFiles(message: BatchMessage, line: number, ctx: B
     try {
       const input = message.format === "jsonl" ? await openJsonl(url, message.compression, ctx, line) : await parquetAsJsonl(url, ctx, cleanup, line);
       await readLines(input, ctx.maxLineBytes, (text, n) => {
+        // A signal or a failed upload stops a long batch file too (the run turns this into its own error).
+        if (ctx.signal.aborted) throw new Error("the run was stopped");
         at = n;
         count++;
         return onRecord(parseRecord(text, message.stream, line), text);
