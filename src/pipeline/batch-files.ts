@@ -94,7 +94,9 @@ async function parquetAsJsonl(url: string, ctx: BatchFileContext, cleanup: strin
   try {
     const connection = await instance.connect();
     try {
-      await connection.run(`COPY (SELECT * FROM read_parquet(${sqlString(path)})) TO ${sqlString(out)} (FORMAT json)`);
+      const source = `read_parquet(${sqlString(path)})`;
+      const columns = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJson() as Array<{ column_name: string; column_type: string }>;
+      await connection.run(`COPY (SELECT ${selectList(columns)} FROM ${source}) TO ${sqlString(out)} (FORMAT json)`);
     } finally {
       connection.closeSync();
     }
@@ -102,6 +104,21 @@ async function parquetAsJsonl(url: string, ctx: BatchFileContext, cleanup: strin
     instance.closeSync();
   }
   return createReadStream(out);
+}
+
+/**
+ * Every column as DuckDB writes it to JSON, except timestamps: ISO 8601 in UTC with a Z (DuckDB's own JSON text,
+ * `2024-01-02 03:04:05`, has no T and no zone, and a zoned value would follow the session's time zone).
+ */
+function selectList(columns: Array<{ column_name: string; column_type: string }>): string {
+  const replaced = columns
+    .filter((c) => c.column_type.startsWith("TIMESTAMP"))
+    .map((c) => {
+      const name = `"${c.column_name.replace(/"/g, '""')}"`;
+      const utc = c.column_type === "TIMESTAMP WITH TIME ZONE" ? `timezone('UTC', ${name})` : `${name}::TIMESTAMP`;
+      return `strftime(${utc}, '%Y-%m-%dT%H:%M:%S.%fZ') AS ${name}`;
+    });
+  return replaced.length === 0 ? "*" : `* REPLACE (${replaced.join(", ")})`;
 }
 
 function sqlString(text: string): string {

@@ -151,6 +151,39 @@ describe("BATCH messages", () => {
     expect(result.stateLines).toEqual([{ done: true }]);
   });
 
+  it("reads Parquet batch files value by value: exact big integers and decimals, timestamps as ISO 8601 UTC", async () => {
+    const dir = makeTempDir("target-s3-batch-");
+    const parquet = join(dir, "events.parquet");
+    const duckDb = await DuckDBInstance.create(":memory:");
+    const duck = await duckDb.connect();
+    await duck.run(
+      `COPY (SELECT 9007199254740993::BIGINT AS id, 12345678901234567.89::DECIMAL(20,2) AS amount, 1e-7::DOUBLE AS tiny, ` +
+        `TIMESTAMP '2024-01-02 03:04:05.123456' AS at, TIMESTAMPTZ '2024-01-02 03:04:05+02' AS at_tz, 'x"y' AS note) TO '${parquet}' (FORMAT parquet)`,
+    );
+    duck.closeSync();
+    duckDb.closeSync();
+    const properties = {
+      id: { type: "integer" },
+      amount: { type: "number" },
+      tiny: { type: "number" },
+      at: { type: "string", format: "date-time" },
+      at_tz: { type: "string", format: "date-time" },
+      note: { type: "string" },
+    };
+    const input = [
+      line({ type: "SCHEMA", stream: "events", schema: { type: "object", properties }, key_properties: ["id"] }),
+      batchMessage("events", "parquet", "none", [pathToFileURL(parquet).href]),
+      line({ type: "STATE", value: { n: 1 } }),
+    ].join("\n");
+    const result = await runCli(["--config", writeConfig(s3Config(s3, bucket, { file_type: "jsonl" }))], { input });
+    expect(result.code, hint(result)).toBe(0);
+    const [object] = await readStreamObjects(s3, bucket);
+    expect(object?.body.toString("utf8")).toBe(
+      '{"id":9007199254740993,"amount":12345678901234567.89,"tiny":1e-7,"at":"2024-01-02T03:04:05.123456Z","at_tz":"2024-01-02T01:04:05.000000Z","note":"x\\"y"}\n',
+    );
+    expect(result.stateLines).toEqual([{ n: 1 }]);
+  });
+
   it("a record of a BATCH file that fails validation stops the run naming the file and record; the STATE after it never leaves", async () => {
     const dir = makeTempDir("target-s3-batch-");
     const file = writeGzBatch(dir, "bad.jsonl.gz", ['{"id":5,"amount":1}', '{"id":6,"amount":"lots"}']);
