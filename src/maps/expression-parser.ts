@@ -260,7 +260,6 @@ export function parseExpression(src: string): Node {
     while (!isOp(close)) {
       if (isOp("*") || isOp("**")) throw new ExpressionSyntaxError("argument unpacking is not supported", peek().at);
       out.push(conditional());
-      if (peek().t === "op" && (peek() as { v: string }).v === "=") throw new ExpressionSyntaxError("keyword arguments are not supported", peek().at);
       if (!isOp(",")) break;
       pos++;
     }

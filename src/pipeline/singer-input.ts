@@ -1,3 +1,4 @@
+import { InputError } from "../errors.js";
 import { parseSingerLine, type RecordMessage, type SchemaMessage } from "../protocol/singer.js";
 import { rawFieldText } from "../protocol/raw-record.js";
 import type { StreamMapper } from "../maps/stream-mapper.js";
@@ -54,7 +55,7 @@ export function singerHandler(router: Router, options: SingerInputOptions = {}):
         router.activateVersion(message.stream, message.version, line);
         return undefined;
       case "BATCH": {
-        if (!batchFiles) throw new Error("BATCH messages need a batch file context");
+        if (!batchFiles) throw new InputError(`the BATCH for stream '${message.stream}' cannot be read in this mode: send its records as RECORD messages`, line);
         // Records of the files count as RECORDs at the BATCH's line, so the next STATE waits for them.
         const { stream } = message;
         return readBatchFiles(message, line, batchFiles, (record, rawText) =>
