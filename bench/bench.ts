@@ -269,6 +269,7 @@ async function runChild(args: string[], inputFile: string, opts: Options, scratc
 /** The last `stage_seconds` timer among the METRIC lines, if any. */
 export function parseStages(metricLines: readonly string[]): Stages | null {
   let found: Stages | null = null;
+  let current: Record<string, number> = {};
   for (const line of metricLines) {
     const at = line.indexOf('METRIC: ');
     try {
@@ -277,10 +278,20 @@ export function parseStages(metricLines: readonly string[]): Stages | null {
         value?: unknown;
         tags?: Record<string, unknown>;
       };
-      if (m.metric !== 'stage_seconds' || typeof m.value !== 'number') continue;
-      const stages: Stages = { total: m.value };
-      for (const [k, v] of Object.entries(m.tags ?? {})) if (typeof v === 'number') stages[k] = v;
-      found = stages;
+      if (typeof m.value !== 'number') continue;
+      const stage = m.tags?.['stage'];
+      if (m.metric === 'stage_seconds' && typeof stage === 'string') {
+        // One line per stage (the target's format), then run_duration with the total.
+        current[stage] = m.value;
+      } else if (m.metric === 'run_duration') {
+        found = { ...current, total: m.value };
+        current = {};
+      } else if (m.metric === 'stage_seconds') {
+        // One line with every stage in its tags (the fake target's format).
+        const stages: Stages = { total: m.value };
+        for (const [k, v] of Object.entries(m.tags ?? {})) if (typeof v === 'number') stages[k] = v;
+        found = stages;
+      }
     } catch {
       // Not JSON: ignore, as a log reader would.
     }

@@ -2,10 +2,10 @@ import { ENV_PREFIX } from "./config/config-sources.js";
 import { configSchema, packageJson, settingTypes, type ConfigSchema, type SettingSchema } from "./config/schema.js";
 
 /**
- * Singer SDK capability names this target implements. Not stream-maps, and not batch: that capability means the
- * target reads the SDK's BATCH messages (files the tap already wrote), which this target does not.
+ * Singer SDK capability names this target implements (`batch`: it reads the SDK's BATCH messages). Meltano's
+ * project schema accepts all but `validate-records` for loaders (docs/meltano.md lists the others).
  */
-export const CAPABILITIES = ["about", "validate-records", "schema-flattening"] as const;
+export const CAPABILITIES = ["about", "stream-maps", "batch", "validate-records", "schema-flattening"] as const;
 
 export interface AboutInfo {
   name: "target-s3";

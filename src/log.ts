@@ -56,14 +56,15 @@ export class Logger {
   }
 
   /**
-   * A Singer-style metric line: `METRIC: {"type":"counter","metric":"record_count","value":3,"tags":{...}}`.
+   * A Singer-style metric, logged as the SDK does (an info line whose message is
+   * `METRIC: {"type":"counter","metric":"record_count","value":3,"tags":{...}}`).
    * Metrics are info lines: a log level of warn or error silences them.
    */
   metric(type: "counter" | "timer" | "gauge", metric: string, value: number, tags: Fields = {}): void {
     if (!this.isEnabled("info")) return;
     const point = this.masked({ type, metric, value, tags });
     if (this.format === "json") this.emit(JSON.stringify({ ...this.envelope("info", undefined), message: "METRIC", metric_info: point }));
-    else this.emit(`METRIC: ${JSON.stringify(point)}`);
+    else this.log("info", `METRIC: ${JSON.stringify(point)}`);
   }
 
   private log(level: LogLevel, message: string, fields?: Fields): void {

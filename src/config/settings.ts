@@ -81,6 +81,9 @@ export interface Settings {
   flattening_max_depth: number;
   /** Stream name → record property; key "*" applies to every stream. */
   cursor_field: Record<string, string>;
+  /** Singer SDK stream maps (see src/maps/). */
+  stream_maps: Record<string, unknown>;
+  stream_map_config: Record<string, unknown>;
   // Objects
   server_side_encryption: ServerSideEncryption | undefined;
   kms_key_id: string | undefined;
@@ -150,6 +153,8 @@ export const SETTING_NAMES = [
   "flattening_enabled",
   "flattening_max_depth",
   "cursor_field",
+  "stream_maps",
+  "stream_map_config",
   "server_side_encryption",
   "kms_key_id",
   "storage_class",

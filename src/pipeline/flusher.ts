@@ -120,7 +120,7 @@ export class Flusher {
     this.deps.metrics.files++;
     this.deps.metrics.bytesUploaded += receipt.bytes;
     this.deps.metrics.rowsUploaded += rows;
-    this.deps.metrics.flushTimer(job.stream, receipt.key, rows, receipt.bytes, seconds);
+    this.deps.metrics.flushTimer(job.stream, seconds);
     this.deps.logger.info("object stored", { stream: job.stream, key: receipt.key, rows, bytes: receipt.bytes, seconds: Math.round(seconds * 1000) / 1000 });
     this.deps.ledger.settle(partition.unit);
   }

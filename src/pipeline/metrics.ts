@@ -13,12 +13,16 @@ const TIME_ALL_FIRST = 4096;
 /**
  * Counters and stage timers, printed as Singer METRIC lines periodically and at the end. Counters follow the
  * Singer SDK: each METRIC line carries the increase since the previous line of the same counter (and tags), so
- * summing a counter's values gives the run's total. An info `progress` line with the running totals accompanies
- * every report. Each stored file also gets a `flush_duration` timer line.
+ * summing a counter's values gives the run's total. As in the SDK, tags name what was measured (stream, status,
+ * stage) plus the process `pid`, never a number or one object's key: those go to the `object stored` info line.
+ * An info `progress` line with the running totals accompanies every report. Each stored file also gets a
+ * `batch_processing_time` timer line (the SDK's name for a drained batch).
  */
 export class Metrics {
   readonly records = new Map<string, number>();
   readonly skipped = new Map<string, number>();
+  /** Messages of a type the target does not know (skipped with a warning), by type. */
+  readonly unknownMessages = new Map<string, number>();
   files = 0;
   bytesUploaded = 0;
   rowsUploaded = 0;
@@ -45,6 +49,10 @@ export class Metrics {
     this.skipped.set(stream, (this.skipped.get(stream) ?? 0) + 1);
   }
 
+  countUnknownMessage(type: string): void {
+    this.unknownMessages.set(type, (this.unknownMessages.get(type) ?? 0) + 1);
+  }
+
   addStage(stage: Stage, seconds: number): void {
     this.stageSeconds[stage] += seconds;
   }
@@ -68,11 +76,11 @@ export class Metrics {
   }
 
   /**
-   * One stored object: `{"type":"timer","metric":"flush_duration","value":s,"tags":{stream,key,status,rows,bytes}}`,
+   * One stored object: `{"type":"timer","metric":"batch_processing_time","value":s,"tags":{stream,status,pid}}`,
    * the seconds from closing the batch to S3's answer (conversion and upload overlap, so they are one timer).
    */
-  flushTimer(stream: string, key: string, rows: number, bytes: number, seconds: number): void {
-    this.logger.metric("timer", "flush_duration", round(seconds), { stream, key, status: "succeeded", rows, bytes });
+  flushTimer(stream: string, seconds: number): void {
+    this.metric("timer", "batch_processing_time", round(seconds), { stream, status: "succeeded" });
   }
 
   /**
@@ -82,6 +90,7 @@ export class Metrics {
   report(final: boolean): void {
     for (const [stream, n] of this.records) this.counter("record_count", n, { stream }, final);
     for (const [stream, n] of this.skipped) this.counter("invalid_record_count", n, { stream, policy: this.invalidRecordPolicy }, final);
+    for (const [type, n] of this.unknownMessages) this.counter("skipped_message_count", n, { message_type: type }, final);
     this.counter("file_count", this.files, {}, final);
     this.counter("rows_uploaded", this.rowsUploaded, {}, final);
     this.counter("bytes_uploaded", this.bytesUploaded, {}, final);
@@ -95,9 +104,9 @@ export class Metrics {
       elapsed_seconds: round(Number(process.hrtime.bigint() - this.started) / 1e9),
     });
     if (final) {
-      const total = Number(process.hrtime.bigint() - this.started) / 1e9;
-      const tags = Object.fromEntries(Object.entries(this.stageSeconds).map(([k, v]) => [k, round(v)]));
-      this.logger.metric("timer", "stage_seconds", round(total), tags);
+      // One timer per stage (tags are names, not numbers), then the run's own duration.
+      for (const [stage, seconds] of Object.entries(this.stageSeconds)) this.metric("timer", "stage_seconds", round(seconds), { stage });
+      this.metric("timer", "run_duration", round(Number(process.hrtime.bigint() - this.started) / 1e9), { status: "succeeded" });
     }
   }
 
@@ -106,7 +115,11 @@ export class Metrics {
     const delta = total - (this.reported.get(id) ?? 0);
     if (delta === 0 && !always) return;
     this.reported.set(id, total);
-    this.logger.metric("counter", metric, delta, tags);
+    this.metric("counter", metric, delta, tags);
+  }
+
+  private metric(type: "counter" | "timer", metric: string, value: number, tags: Record<string, string>): void {
+    this.logger.metric(type, metric, value, { ...tags, pid: process.pid });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { InterruptedError } from "../errors.js";
+import { ConfigError, InterruptedError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
 import { packageJson } from "../config/schema.js";
@@ -9,10 +9,12 @@ import { buildEngine, type Engine, type ProtocolOptions } from "./engine.js";
 import type { Flusher, StoredObject } from "./flusher.js";
 import { readLines } from "./line-reader.js";
 import { writeManifests } from "./manifest.js";
-import { fileFormatOf } from "./run-options.js";
+import { fileFormatOf, openDuckDb } from "./run-options.js";
 import { objectOptionsOf } from "../s3/object-options.js";
 import { createRunDir, removeRunDir } from "./run-dir.js";
 import { singerHandler } from "./singer-input.js";
+import { readMapsConfig } from "../maps/map-config.js";
+import { StreamMapper } from "../maps/stream-mapper.js";
 
 export type { ProtocolOptions } from "./engine.js";
 
@@ -51,10 +53,19 @@ export async function runTarget(ctx: RunContext, io: RunIO, protocol: ProtocolOp
   io.signal.addEventListener("abort", onAbort, { once: true });
   const timers: NodeJS.Timeout[] = [];
   try {
+    if (protocol.handlerFor && Object.keys(settings.stream_maps).length > 0) {
+      throw new ConfigError("stream_maps apply to Singer input only: remove stream_maps from the configuration of an Airbyte write");
+    }
     const engine = buildEngine({ ...ctx, runDir: runDir.path, signal: uploads.signal, emitState: io.emitState }, protocol);
     timers.push(...startTimers(settings, engine));
     try {
-      const records = await readAll(io, settings, engine, (protocol.handlerFor ?? singerHandler)(engine.router));
+      const handler = protocol.handlerFor
+        ? protocol.handlerFor(engine.router)
+        : singerHandler(engine.router, {
+            mapper: Object.keys(settings.stream_maps).length > 0 ? new StreamMapper(readMapsConfig(settings.stream_maps), settings.stream_map_config) : undefined,
+            batchFiles: { client: ctx.client, signal: uploads.signal, runDir: runDir.path, maxLineBytes: settings.max_line_bytes, openDb: () => openDuckDb(settings, runDir.path) },
+          });
+      const records = await readAll(io, settings, engine, handler);
       await finish(ctx, engine);
       return { records, stored: engine.flusher.stored, statesEmitted: engine.ledger.emittedCount };
     } catch (error) {

@@ -26,11 +26,21 @@ export interface ActivateVersionMessage {
   stream: string;
   version: number | undefined;
 }
+/** SDK batch message: files (file:// or s3://) whose records count as RECORD messages of the stream. */
+export interface BatchMessage {
+  type: "BATCH";
+  stream: string;
+  format: "jsonl" | "parquet";
+  compression: "gzip" | "none";
+  manifest: string[];
+}
 export interface OtherMessage {
   type: "OTHER";
   messageType: string;
 }
-export type SingerMessage = SchemaMessage | RecordMessage | StateMessage | ActivateVersionMessage | OtherMessage;
+export type SingerMessage = SchemaMessage | RecordMessage | StateMessage | ActivateVersionMessage | BatchMessage | OtherMessage;
+
+const KNOWN_TYPES = ["SCHEMA", "RECORD", "STATE", "ACTIVATE_VERSION", "BATCH"];
 
 /** Parses one input line into a typed message; every problem is an InputError naming the line. */
 export function parseSingerLine(text: string, line: number): SingerMessage {
@@ -46,7 +56,7 @@ export function parseSingerLine(text: string, line: number): SingerMessage {
   }
   const type = raw["type"];
   if (typeof type !== "string") {
-    throw new InputError(`the message has no string "type" field: expected SCHEMA, RECORD, STATE or ACTIVATE_VERSION`, line);
+    throw new InputError(`the message has no string "type" field: expected SCHEMA, RECORD, STATE, ACTIVATE_VERSION or BATCH`, line);
   }
   switch (type) {
     case "RECORD":
@@ -60,8 +70,14 @@ export function parseSingerLine(text: string, line: number): SingerMessage {
       const version = raw["version"];
       return { type: "ACTIVATE_VERSION", stream: streamOf(raw, line, type), version: typeof version === "number" ? version : undefined };
     }
-    default:
+    case "BATCH":
+      return parseBatch(raw, line);
+    default: {
+      const known = KNOWN_TYPES.find((k) => k === type.toUpperCase());
+      // A misspelt known type would silently lose its data if it were skipped like a foreign type.
+      if (known) throw new InputError(`message type '${type}' is not a Singer message type: write '${known}' (types are upper case)`, line);
       return { type: "OTHER", messageType: type };
+    }
   }
 }
 
@@ -80,6 +96,26 @@ function parseRecord(raw: Record<string, unknown>, line: number): RecordMessage 
     timeExtracted: typeof te === "string" ? te : undefined,
     version: typeof version === "number" ? version : undefined,
   };
+}
+
+function parseBatch(raw: Record<string, unknown>, line: number): BatchMessage {
+  const stream = streamOf(raw, line, "BATCH");
+  const encoding = raw["encoding"];
+  if (!isObject(encoding)) throw new InputError(`the BATCH for stream '${stream}' has no "encoding" object: expected {"format": "jsonl" | "parquet", "compression": "gzip" | "none"}`, line);
+  const format = encoding["format"];
+  if (format !== "jsonl" && format !== "parquet") {
+    throw new InputError(`the BATCH for stream '${stream}' has encoding format ${JSON.stringify(format)}: target-s3 reads "jsonl" and "parquet" batch files`, line);
+  }
+  const compression = encoding["compression"] ?? "none";
+  if (compression !== "gzip" && compression !== "none" && !(format === "parquet" && typeof compression === "string")) {
+    throw new InputError(`the BATCH for stream '${stream}' has compression ${JSON.stringify(compression)}: target-s3 reads "gzip" and "none" JSON Lines batch files`, line);
+  }
+  const manifest = raw["manifest"];
+  if (!Array.isArray(manifest) || !manifest.every((m) => typeof m === "string")) {
+    throw new InputError(`the BATCH for stream '${stream}' has no "manifest" list of file URLs`, line);
+  }
+  // A Parquet file's own codec is read from the file; the message's compression names it only.
+  return { type: "BATCH", stream, format, compression: format === "parquet" ? "none" : (compression as "gzip" | "none"), manifest: manifest as string[] };
 }
 
 function parseSchema(raw: Record<string, unknown>, line: number): SchemaMessage {

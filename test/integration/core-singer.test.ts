@@ -524,10 +524,10 @@ describe("STATE", () => {
 });
 
 describe("messages", () => {
-  it("ACTIVATE_VERSION before the stream's SCHEMA and unknown types are skipped without failing", async () => {
+  it("ACTIVATE_VERSION before the stream's SCHEMA and unknown types are skipped without failing (warned and counted)", async () => {
     const input = [
       line({ type: "ACTIVATE_VERSION", stream: "s", version: 1 }),
-      line({ type: "BATCH", stream: "s" }),
+      line({ type: "LOG_MESSAGE", stream: "s" }),
       schemaLine("s"),
       recordLine("s", { id: 1 }),
       line({ type: "ACTIVATE_VERSION", stream: "s", version: 2 }),
@@ -536,7 +536,8 @@ describe("messages", () => {
     expect(result.code, hint(result)).toBe(0);
     const objects = await readStreamObjects(s3, bucket);
     expect(objects.flatMap((o) => o.rows)).toEqual([{ id: 1 }]);
-    expect(result.stderr).toMatch(/BATCH/);
+    expect(result.stderr).toMatch(/skipping messages of unknown type 'LOG_MESSAGE'/);
+    expect(result.stderr).toMatch(/METRIC: \{"type":"counter","metric":"skipped_message_count","value":1,"tags":\{"message_type":"LOG_MESSAGE","pid":\d+\}\}/);
   });
 
   it("date-times the validator accepts are written (lower-case t/z, no seconds) in csv and parquet", async () => {

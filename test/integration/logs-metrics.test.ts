@@ -20,12 +20,16 @@ interface Metric {
   tags: Record<string, unknown>;
 }
 
+/** A text-format METRIC line, as the Singer SDK logs it: `<time> INFO  METRIC: {…}`. */
+const METRIC_LINE = /^\d{4}-\d{2}-\d{2}T\S+ INFO {2}METRIC: (\{.*\})$/;
+
 /** The METRIC lines of a text-format stderr, in order. */
 function textMetrics(stderr: string): Metric[] {
   return stderr
     .split("\n")
-    .filter((line) => line.startsWith("METRIC: "))
-    .map((line) => JSON.parse(line.slice("METRIC: ".length)) as Metric);
+    .map((line) => METRIC_LINE.exec(line)?.[1])
+    .filter((body): body is string => body !== undefined)
+    .map((body) => JSON.parse(body) as Metric);
 }
 
 const sum = (metrics: Metric[], name: string, stream?: string): number =>
@@ -61,22 +65,30 @@ describe("METRIC lines", () => {
     expect(sum(metrics, "bytes_uploaded")).toBe(objects.reduce((n, o) => n + o.size, 0));
     for (const m of metrics.filter((x) => x.type === "counter")) expect(Number.isInteger(m.value), JSON.stringify(m)).toBe(true);
 
-    // One flush_duration timer per stored object, naming it.
-    const timers = metrics.filter((m) => m.metric === "flush_duration");
-    expect(timers.map((t) => t.tags["key"]).sort()).toEqual(objects.map((o) => o.key));
+    // As in the Singer SDK: tags are names (plus the pid), never numbers or one object's key.
+    for (const m of metrics) {
+      expect(m.tags["pid"], JSON.stringify(m)).toBe(metrics[0]?.tags["pid"]);
+      for (const [tag, value] of Object.entries(m.tags)) if (tag !== "pid") expect(typeof value, `${m.metric} tag ${tag}`).toBe("string");
+      expect(Object.keys(m.tags)).not.toContain("key");
+    }
+
+    // One batch_processing_time timer per stored object; the object's key, rows and bytes are on its info line.
+    const timers = metrics.filter((m) => m.metric === "batch_processing_time");
+    expect(timers.filter((t) => t.tags["stream"] === "alpha")).toHaveLength(3);
+    expect(timers.filter((t) => t.tags["stream"] === "beta")).toHaveLength(2);
     for (const t of timers) {
       expect(t.type).toBe("timer");
       expect(t.value).toBeGreaterThanOrEqual(0);
       expect(t.tags).toMatchObject({ status: "succeeded" });
-      const object = objects.find((o) => o.key === t.tags["key"]);
-      expect(t.tags["bytes"]).toBe(object?.size);
-      expect(t.tags["stream"]).toBe(String(t.tags["key"]).split("/")[0]);
     }
-    expect(sum(timers, "flush_duration", "alpha") + sum(timers, "flush_duration", "beta")).toBeCloseTo(sum(timers, "flush_duration"), 6);
-    expect(timers.reduce((n, t) => n + Number(t.tags["rows"]), 0)).toBe(29);
+    const stored = result.stderr.split("\n").filter((l) => / INFO {2}object stored /.test(l));
+    expect(stored.map((l) => / key=(\S+)/.exec(l)?.[1]).sort()).toEqual(objects.map((o) => o.key));
+    for (const object of objects) expect(stored.find((l) => l.includes(` key=${object.key} `))).toContain(` bytes=${object.size} `);
+    expect(stored.reduce((n, l) => n + Number(/ rows=(\d+)/.exec(l)?.[1]), 0)).toBe(29);
 
-    // The final stage timer (the benchmark reads it) and a readable totals line.
-    expect(metrics.filter((m) => m.metric === "stage_seconds")).toHaveLength(1);
+    // The final stage timers (the benchmark reads them), the run's duration and a readable totals line.
+    expect(metrics.filter((m) => m.metric === "stage_seconds").map((m) => m.tags["stage"])).toEqual(["parse", "validate", "buffer", "convert", "upload"]);
+    expect(metrics.filter((m) => m.metric === "run_duration")).toHaveLength(1);
     expect(result.stderr).toMatch(/INFO {2}run totals records=29 files=5 rows_uploaded=29 bytes_uploaded=\d+/);
     // stdout carries STATE only.
     expect(result.invalidStdoutLines).toEqual([]);
@@ -87,12 +99,13 @@ describe("METRIC lines", () => {
     const config = writeConfig(s3Config(s3, bucket, { file_type: "parquet" }));
     const result = await runCli(["--config", config], { input: twoStreams(20_000, 20_000), timeoutMs: 60_000 });
     expect(result.code, result.stderr.slice(-2000)).toBe(0);
-    const [stages] = textMetrics(result.stderr).filter((m) => m.metric === "stage_seconds");
-    expect(Object.keys(stages!.tags).sort()).toEqual(["buffer", "convert", "parse", "upload", "validate"]);
-    for (const stage of ["parse", "validate", "buffer", "convert", "upload"]) expect(stages!.tags[stage], stage).toBeGreaterThan(0);
+    const metrics = textMetrics(result.stderr);
+    const stages = Object.fromEntries(metrics.filter((m) => m.metric === "stage_seconds").map((m) => [m.tags["stage"], m.value]));
+    expect(Object.keys(stages).sort()).toEqual(["buffer", "convert", "parse", "upload", "validate"]);
+    for (const stage of ["parse", "validate", "buffer", "convert", "upload"]) expect(stages[stage], stage).toBeGreaterThan(0);
     // Main-thread stages are parts of the run; DuckDB's and the uploads' overlap it.
-    const main = Number(stages!.tags["parse"]) + Number(stages!.tags["validate"]) + Number(stages!.tags["buffer"]);
-    expect(main).toBeLessThan(stages!.value);
+    const total = metrics.find((m) => m.metric === "run_duration")?.value ?? 0;
+    expect(Number(stages["parse"]) + Number(stages["validate"]) + Number(stages["buffer"])).toBeLessThan(total);
   });
 
   it("are printed every metrics_interval_seconds while a slow input is still open, so progress is visible", async () => {
@@ -112,7 +125,7 @@ describe("METRIC lines", () => {
     const result = await running.result;
     expect(result.code, result.stderr).toBe(0);
 
-    const early = stderrLines.filter((l) => l.phase === 1 && l.line.startsWith("METRIC: ")).map((l) => JSON.parse(l.line.slice(8)) as Metric);
+    const early = textMetrics(stderrLines.filter((l) => l.phase === 1).map((l) => l.line).join("\n"));
     // While the input was still open: the two records and the first file were already reported.
     expect(sum(early, "record_count", "alpha")).toBe(2);
     expect(sum(early, "file_count")).toBe(1);
@@ -143,7 +156,7 @@ describe("log settings", () => {
     const metrics = parsed.filter((p) => p.message === "METRIC").map((p) => p.metric_info as Metric);
     expect(sum(metrics, "record_count", "alpha")).toBe(3);
     expect(sum(metrics, "record_count", "beta")).toBe(2);
-    expect(metrics.filter((m) => m.metric === "flush_duration")).toHaveLength(2);
+    expect(metrics.filter((m) => m.metric === "batch_processing_time")).toHaveLength(2);
     expect(parsed.find((p) => p.message === "object stored")).toMatchObject({ level: "info", stream_name: expect.any(String) as unknown, extra: { key: expect.any(String) as unknown } });
   });
 

@@ -56,9 +56,27 @@ describe("parseSingerLine", () => {
     expect(parseSingerLine(`{"type":"ACTIVATE_VERSION","stream":"s"}`, 1)).toEqual({ type: "ACTIVATE_VERSION", stream: "s", version: undefined });
   });
 
-  it("unknown message types are OTHER (logged and skipped by the router)", () => {
-    expect(parseSingerLine(`{"type":"BATCH","stream":"s"}`, 1)).toEqual({ type: "OTHER", messageType: "BATCH" });
-    expect(parseSingerLine(`{"type":"record","stream":"s"}`, 1)).toEqual({ type: "OTHER", messageType: "record" });
+  it("unknown message types are OTHER (logged, counted and skipped)", () => {
+    expect(parseSingerLine(`{"type":"LOG","message":"x"}`, 1)).toEqual({ type: "OTHER", messageType: "LOG" });
+    expect(parseSingerLine(`{"type":"RECORDS","stream":"s"}`, 1)).toEqual({ type: "OTHER", messageType: "RECORDS" });
+  });
+
+  it("a known type in the wrong case is an error, not a skipped message (its data would be lost)", () => {
+    expect(() => parseSingerLine(`{"type":"record","stream":"s","record":{}}`, 4)).toThrow(
+      "line 4: message type 'record' is not a Singer message type: write 'RECORD' (types are upper case)",
+    );
+    for (const type of ["Schema", "state", "Activate_Version", "batch"]) expect(() => parseSingerLine(JSON.stringify({ type }), 1)).toThrow(/is not a Singer message type: write '[A-Z_]+'/);
+  });
+
+  it("parses BATCH messages as the Singer SDK writes them", () => {
+    const line = JSON.stringify({ type: "BATCH", stream: "s", encoding: { format: "jsonl", compression: "gzip" }, manifest: ["file:///tmp/a.jsonl.gz", "s3://b/k.jsonl.gz"] });
+    expect(parseSingerLine(line, 1)).toEqual({ type: "BATCH", stream: "s", format: "jsonl", compression: "gzip", manifest: ["file:///tmp/a.jsonl.gz", "s3://b/k.jsonl.gz"] });
+    const parquet = JSON.stringify({ type: "BATCH", stream: "s", encoding: { format: "parquet", compression: "snappy" }, manifest: [] });
+    expect(parseSingerLine(parquet, 1)).toMatchObject({ format: "parquet", compression: "none" });
+    expect(() => parseSingerLine(`{"type":"BATCH","stream":"s"}`, 3)).toThrow(/line 3: the BATCH for stream 's' has no "encoding" object/);
+    expect(() => parseSingerLine(`{"type":"BATCH","stream":"s","encoding":{"format":"csv"},"manifest":[]}`, 3)).toThrow(/encoding format "csv": target-s3 reads "jsonl" and "parquet"/);
+    expect(() => parseSingerLine(`{"type":"BATCH","stream":"s","encoding":{"format":"jsonl","compression":"zstd"},"manifest":[]}`, 3)).toThrow(/compression "zstd"/);
+    expect(() => parseSingerLine(`{"type":"BATCH","stream":"s","encoding":{"format":"jsonl"},"manifest":"x"}`, 3)).toThrow(/no "manifest" list/);
   });
 
   it("keeps the record as parsed (the raw text is found separately for exact numbers)", () => {

@@ -99,8 +99,8 @@ describe("--about", () => {
     ]);
     expect(about).toMatchObject({ name: "target-s3", version: "1.2.3", sdk_version: null, supported_python_versions: null });
     expect(about.description.length).toBeGreaterThan(20);
-    expect(about.capabilities).toEqual(["about", "validate-records", "schema-flattening"]);
-    expect(CAPABILITIES).not.toContain("stream-maps");
+    expect(about.capabilities).toEqual(["about", "stream-maps", "batch", "validate-records", "schema-flattening"]);
+    expect(about.capabilities).toEqual([...CAPABILITIES]);
     expect(about.settings).toEqual(configSchema());
     expect(JSON.parse(JSON.stringify(about))).toEqual(about);
   });
@@ -129,7 +129,7 @@ describe("--about", () => {
   it("text lists every setting with its environment variable", () => {
     const text = aboutText("1.2.3");
     expect(text).toMatch(/^Name: target-s3\nDescription: .+\nVersion: 1\.2\.3\n/);
-    expect(text).toContain("Capabilities:\n  - about\n  - validate-records\n  - schema-flattening\nSettings:\n");
+    expect(text).toContain("Capabilities:\n  - about\n  - stream-maps\n  - batch\n  - validate-records\n  - schema-flattening\nSettings:\n");
     for (const name of Object.keys(configSchema().properties)) {
       expect(text).toContain(`  - Name: ${name}\n`);
       expect(text).toContain(`    Environment Variable: TARGET_S3_${name.toUpperCase()}\n`);

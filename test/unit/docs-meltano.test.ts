@@ -1,5 +1,7 @@
-// docs/meltano.md's meltano.yml example works as shown: every setting and config key is a real setting, every secret is
-// declared kind password, kinds match the schema's types, and the plugin names the package's executable.
+// docs/meltano.md's meltano.yml example works as shown: it follows the rules of Meltano's project schema
+// (meltano/meltano src/meltano/schemas/meltano.schema.json: loader keys, loader capability names, setting keys and
+// non-deprecated kinds), every setting and config key is a real target-s3 setting, every secret is sensitive, kinds
+// match the settings' types, and the plugin names the package's executable.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -90,11 +92,29 @@ function parseYaml(text: string): Yaml {
 }
 
 function meltanoBlock(): string {
-  const section = readFileSync(join(packageRoot(), "docs", "meltano.md"), "utf8");
+  const doc = readFileSync(join(packageRoot(), "docs", "meltano.md"), "utf8");
+  const section = doc.split(/^## /m).find((s) => s.startsWith("meltano.yml"));
+  expect(section, "docs/meltano.md has a '## meltano.yml' section").toBeDefined();
   const m = /```yaml\n([\s\S]*?)```/.exec(section ?? "");
-  expect(m, "the Meltano section has a ```yaml block").not.toBeNull();
+  expect(m, "the meltano.yml section has a ```yaml block").not.toBeNull();
   return m?.[1] ?? "";
 }
+
+/** From Meltano's project schema ($defs.plugins.loaders and $defs.base_setting). */
+const MELTANO = {
+  loaderCapabilities: ["about", "stream-maps", "activate-version", "batch", "soft-delete", "hard-delete", "datatype-failsafe", "schema-flattening", "structured-logging"],
+  loaderKeys: [
+    "annotations", "name", "description", "plugin_type", "repo", "ext_repo", "inherit_from", "pip_url", "variant", "namespace", "config", "label",
+    "logo_url", "python", "executable", "settings", "docs", "settings_group_validation", "commands", "requires", "requires_meltano", "env",
+    "capabilities", "dialect",
+  ],
+  settingKeys: [
+    "annotations", "name", "aliases", "label", "value", "placeholder", "kind", "description", "tooltip", "documentation", "hidden", "sensitive",
+    "env", "value_processor", "value_post_processor", "oauth", "options",
+  ],
+  /** `hidden` and `password` are listed as deprecated. */
+  kinds: ["oauth", "date_iso8601", "file", "email", "integer", "decimal", "options", "object", "array", "boolean", "string"],
+};
 
 interface MeltanoSetting {
   name: string;
@@ -118,7 +138,19 @@ describe("docs/meltano.md meltano.yml example", () => {
   const loader = loaders[0] as MeltanoLoader;
   const properties = configSchema().properties;
 
-  it("declares the target-s3 loader with namespace target_s3 and the package's executable", () => {
+  it("follows Meltano's project schema: loader keys, loader capability names, setting keys and kinds", () => {
+    expect(Object.keys(doc)).toEqual(["plugins"]);
+    for (const key of Object.keys(loader)) expect(MELTANO.loaderKeys, `loader key '${key}'`).toContain(key);
+    for (const capability of loader.capabilities) expect(MELTANO.loaderCapabilities, `capability '${capability}'`).toContain(capability);
+    for (const setting of loader.settings) {
+      for (const key of Object.keys(setting)) expect(MELTANO.settingKeys, `setting ${setting.name} key '${key}'`).toContain(key);
+      if (setting.kind !== undefined) expect(MELTANO.kinds, `setting ${setting.name} kind '${setting.kind}'`).toContain(setting.kind);
+      if (setting.sensitive !== undefined) expect(typeof setting.sensitive).toBe("boolean");
+      for (const option of setting.options ?? []) expect(Object.keys(option).sort()).toEqual(["label", "value"]);
+    }
+  });
+
+  it("declares the target-s3 loader with namespace target_s3, the package's executable and capabilities --about lists", () => {
     expect(loaders).toHaveLength(1);
     expect(loader.name).toBe("target-s3");
     expect(loader.namespace).toBe("target_s3");
@@ -127,25 +159,24 @@ describe("docs/meltano.md meltano.yml example", () => {
     expect(packageJson().name).toBe(loader.executable);
     expect(loader.pip_url).toBeUndefined(); // an npm package: Meltano runs the executable, it installs nothing
     for (const capability of loader.capabilities) expect(CAPABILITIES as readonly string[]).toContain(capability);
+    expect(loader.capabilities).toEqual(expect.arrayContaining(["stream-maps", "batch"]));
   });
 
-  it("names real settings only, each once, and lists every secret as kind password", () => {
+  it("names real settings only, each once, and marks every secret sensitive", () => {
     const names = loader.settings.map((s) => s.name);
     expect(new Set(names).size).toBe(names.length);
     for (const name of names) expect(Object.keys(properties), `setting '${name}'`).toContain(name);
     for (const secret of secretNames()) {
       const setting = loader.settings.find((s) => s.name === secret);
       expect(setting, `secret '${secret}' is declared`).toBeDefined();
-      expect(setting?.kind, `secret '${secret}'`).toBe("password");
       expect(setting?.sensitive, `secret '${secret}'`).toBe(true);
     }
-    for (const setting of loader.settings) {
-      if (setting.kind === "password") expect(secretNames(), setting.name).toContain(setting.name);
-    }
+    for (const setting of loader.settings) if (setting.sensitive === true) expect(secretNames(), setting.name).toContain(setting.name);
     expect(names).toContain("bucket");
+    expect(names).toEqual(expect.arrayContaining(["stream_maps", "stream_map_config"]));
   });
 
-  it("gives kinds that match the schema's types, and options that are the schema's enum", () => {
+  it("gives kinds that match the settings' types, and options that are the schema's enum", () => {
     for (const setting of loader.settings) {
       const schema = properties[setting.name];
       if (!schema) continue;
@@ -153,16 +184,16 @@ describe("docs/meltano.md meltano.yml example", () => {
       switch (setting.kind) {
         case undefined:
         case "string":
-        case "password":
           expect(types, setting.name).toContain("string");
           break;
         case "boolean":
         case "object":
         case "array":
+        case "integer":
           expect(types, setting.name).toEqual([setting.kind]);
           break;
-        case "integer":
-          expect(["integer", "number"], setting.name).toContain(types[0]);
+        case "decimal":
+          expect(types, setting.name).toEqual(["number"]);
           break;
         case "options":
           expect(setting.options?.map((o) => o.value).sort(), setting.name).toEqual([...(schema.enum ?? [])].filter((v) => v !== null).sort());
