@@ -8,8 +8,9 @@ import type { ObjectOptions } from "./uploader.js";
 export function fileFormatOf(settings: Settings): FileFormat {
   return {
     fileType: settings.file_type,
-    compression: settings.file_type === "parquet" ? "none" : settings.compression,
+    compression: settings.file_type === "parquet" || settings.file_type === "avro" ? "none" : settings.compression,
     parquetCompression: settings.parquet_compression,
+    avroCodec: settings.avro_codec,
     delimiter: settings.delimiter,
     quoteCharacter: settings.quote_character,
     header: settings.header,
