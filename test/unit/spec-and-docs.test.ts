@@ -80,7 +80,7 @@ describe("README settings section", () => {
       if ("default" in setting) expect(row).toContain(`\`${JSON.stringify(setting.default)}\``);
     }
     expect(table).toContain("| `bucket` | yes |");
-    expect(table).toContain("One of: `csv`, `parquet`, `jsonl`, `json`.");
+    expect(table).toContain("One of: `csv`, `parquet`, `jsonl`, `json`, `avro`, `xml`.");
   });
 });
 
