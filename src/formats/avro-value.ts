@@ -220,13 +220,12 @@ export function epochDays(s: string): number {
   return Math.floor(ms / DAY_MS);
 }
 
-/** time-micros: a time with an offset is moved to UTC (within the day). */
+/** time-micros: the wall-clock time; an offset is dropped, as for Parquet TIME (README "Types and fidelity"). */
 export function timeMicros(s: string): number {
   const m = TIME.exec(s.trim());
   const h = Number(m?.[1]);
   const mi = Number(m?.[2]);
   const sec = Number(m?.[3] ?? 0);
   if (!m || h > 24 || mi > 59 || sec > 60) throw new AvroValueError(`'${preview(s)}' is not a time (HH:MM:SS)`);
-  const minutes = (((h * 60 + mi - offsetMinutes(m[5])) % 1440) + 1440) % 1440;
-  return (minutes * 60 + sec) * 1_000_000 + fractionMicros(m[4]);
+  return ((h * 60 + mi) * 60 + sec) * 1_000_000 + fractionMicros(m[4]);
 }

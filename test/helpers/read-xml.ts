@@ -57,3 +57,17 @@ function nodeOf(content: Ordered[], attrs: Record<string, string>): XmlNode {
   if (attrs["@encoding"] === "json") return { text: JSON.parse(text) as string };
   return { text };
 }
+
+/** A record as a plain object: text values as strings, xsi:nil as null, nested elements as objects (<item> lists as arrays). */
+export function xmlRecordObject(children: Array<[string, XmlNode]>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, node] of children) out[name] = plain(node);
+  return out;
+}
+
+function plain(node: XmlNode): unknown {
+  if ("nil" in node) return null;
+  if ("text" in node) return node.text;
+  if (node.children.every(([name]) => name === "item")) return node.children.map(([, child]) => plain(child));
+  return xmlRecordObject(node.children);
+}
