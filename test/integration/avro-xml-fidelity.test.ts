@@ -355,3 +355,83 @@ describe("realistic tap output", () => {
     });
   }
 });
+
+describe("refusals", () => {
+  const schema = (properties: Record<string, unknown>): string =>
+    JSON.stringify({ type: "SCHEMA", stream: "s", key_properties: [], schema: { type: "object", properties } });
+  const write = (lines: string[]): string => {
+    const path = join(makeTempDir("target-s3-avro-xml-bad-"), "in.singer");
+    writeFileSync(path, lines.join("\n") + "\n");
+    return path;
+  };
+
+  it("compression gzip with file_type avro is a configuration error (exit 2) naming avro_codec", { timeout: 60_000 }, async () => {
+    const bucket = await s3.createBucket();
+    const cfg = writeConfig(s3Config(s3, bucket, { file_type: "avro", compression: "gzip" }));
+    const result = await runCli(["--config", cfg], { input: "" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/compression.*avro_codec/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("an unknown avro_codec is a configuration error (exit 2)", { timeout: 60_000 }, async () => {
+    const bucket = await s3.createBucket();
+    const cfg = writeConfig(s3Config(s3, bucket, { file_type: "avro", avro_codec: "lz4" }));
+    const result = await runCli(["--config", cfg], { input: "" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/avro_codec/);
+  });
+
+  it("two properties that meet after Avro's name rule stop the run naming both; no STATE, no object", { timeout: 60_000 }, async () => {
+    const bucket = await s3.createBucket();
+    const cfg = writeConfig(s3Config(s3, bucket, { file_type: "avro" }));
+    const input = write([
+      `{"type":"STATE","value":{"a":1}}`,
+      schema({ "order-id": { type: "integer" }, order_id: { type: "integer" } }),
+      `{"type":"RECORD","stream":"s","record":{"order-id":1,"order_id":2}}`,
+      `{"type":"STATE","value":{"a":2}}`,
+    ]);
+    const result = await runCli(["--config", cfg, "--input", input]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/line 3: .*'order-id' and 'order_id'.*Avro field 'order_id'/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stateLines).not.toContainEqual({ a: 2 });
+    expect(await s3.listObjects(bucket)).toEqual([]);
+  });
+
+  it("the same names are fine in XML (the name rule is reversible)", { timeout: 60_000 }, async () => {
+    const bucket = await s3.createBucket();
+    const cfg = writeConfig(s3Config(s3, bucket, { file_type: "xml" }));
+    const input = write([schema({ "order-id": { type: "integer" }, order_id: { type: "integer" }, "1st": { type: "string" } }), `{"type":"RECORD","stream":"s","record":{"order-id":1,"order_id":2,"1st":"x"}}`]);
+    const result = await runCli(["--config", cfg, "--input", input]);
+    expect(result.code, result.stderr).toBe(0);
+    const [object] = await s3.listObjects(bucket);
+    const doc = readXml(await s3.getObject(bucket, object!.key));
+    expect(doc.records).toEqual([[["order-id", { text: "1" }], ["order_id", { text: "2" }], ["1st", { text: "x" }]]]);
+  });
+
+  it("a decimal with more places than multipleOf allows is never rounded: the run stops naming line and field", { timeout: 60_000 }, async () => {
+    const bucket = await s3.createBucket();
+    const cfg = writeConfig(s3Config(s3, bucket, { file_type: "avro", validate_records: false }));
+    const input = write([
+      schema({ amount: { type: "number", multipleOf: 0.01 } }),
+      `{"type":"RECORD","stream":"s","record":{"amount":1.25}}`,
+      `{"type":"STATE","value":{"a":1}}`,
+      `{"type":"RECORD","stream":"s","record":{"amount":1.255}}`,
+      `{"type":"STATE","value":{"a":2}}`,
+    ]);
+    const result = await runCli(["--config", cfg, "--input", input]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/line 4: record for stream 's' cannot be written as Avro: field 'amount': 1\.255 has more than 2 decimals/);
+    expect(result.stateLines).not.toContainEqual({ a: 2 });
+  });
+
+  it("check accepts file_type avro and xml", { timeout: 60_000 }, async () => {
+    for (const file_type of ["avro", "xml"]) {
+      const bucket = await s3.createBucket();
+      const cfg = writeConfig(s3Config(s3, bucket, { file_type }));
+      const result = await runCli(["check", "--config", cfg]);
+      expect(result.code, result.stderr).toBe(0);
+    }
+  });
+});
