@@ -1,38 +1,35 @@
-import { objectFields } from "../schema/lossless-json.js";
+import { LosslessNumber } from "../schema/lossless-json.js";
 import type { TypeNode } from "../schema/columns.js";
 import { avroName, type AvroField } from "./avro-schema.js";
-import { arrayItems } from "./xml-record.js";
+import { exactJson, isNumber, numberText, parseExact, type ExactValue } from "./exact-json.js";
 
 /** A value that cannot be written in its Avro type; the sink adds the stream and line. */
 export class AvroValueError extends Error {}
 
-/** Turns a value's JSON source text (undefined when absent) into what avsc writes for its type. */
-export type AvroConverter = (source: string | undefined) => unknown;
+/** Turns a value (parsed exactly, undefined when absent) into what avsc writes for its type. */
+export type AvroConverter = (value: ExactValue | undefined) => unknown;
 
 /** The record converter of a stream: the record's JSON text → an object with the Avro field names. */
 export function recordConverter(fields: AvroField[]): (text: string) => Record<string, unknown> {
   const convert = structConverter(fields.map((f) => ({ name: f.name, source: f.source, convert: converterOf(f.node, f.name) })));
-  return (text) => convert(text) as Record<string, unknown>;
+  return (text) => convert(parseExact(text)) as Record<string, unknown>;
 }
 
-function structConverter(fields: Array<{ name: string; source: string; convert: AvroConverter }>): AvroConverter {
-  return (source) => {
-    if (source === undefined || source === "null") return null;
-    const members = objectFields(source);
-    if (members === undefined) throw new AvroValueError(`expected an object, got ${preview(source)}`);
-    const byName = new Map(members);
+function structConverter(fields: Array<{ name: string; source: string; convert: AvroConverter }>): (v: ExactValue) => unknown {
+  return (v) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof LosslessNumber) throw new AvroValueError(`expected an object, got ${preview(v)}`);
     const out: Record<string, unknown> = {};
-    for (const f of fields) out[f.name] = f.convert(byName.get(f.source));
+    for (const f of fields) out[f.name] = f.convert(Object.hasOwn(v, f.source) ? v[f.source] : undefined);
     return out;
   };
 }
 
 export function converterOf(node: TypeNode, path: string): AvroConverter {
   const inner = kindConverter(node, path);
-  return (source) => {
-    if (source === undefined || source === "null") return null;
+  return (value) => {
+    if (value === undefined || value === null) return null;
     try {
-      return inner(source);
+      return inner(value);
     } catch (error) {
       if (error instanceof AvroValueError && !error.message.startsWith("field ")) throw new AvroValueError(`field '${path}': ${error.message}`);
       throw error;
@@ -40,22 +37,28 @@ export function converterOf(node: TypeNode, path: string): AvroConverter {
   };
 }
 
-function kindConverter(node: TypeNode, path: string): (source: string) => unknown {
+function kindConverter(node: TypeNode, path: string): (v: ExactValue) => unknown {
   switch (node.kind) {
     case "integer":
-      return toLong;
+      return (v) => toLong(numberOf(v, "an integer"));
     case "number":
-      return toDouble;
+      return (v) => {
+        if (typeof v === "number") return v;
+        return Number(numberOf(v, "a number"));
+      };
     case "decimal":
-      return (s) => toDecimal(s, node.precision ?? 38, node.scale ?? 0);
+      return (v) => toDecimal(numberOf(v, "a number"), node.precision ?? 38, node.scale ?? 0);
     case "boolean":
-      return toBoolean;
+      return (v) => {
+        if (typeof v !== "boolean") throw new AvroValueError(`expected a boolean, got ${preview(v)}`);
+        return v;
+      };
     case "date-time":
-      return (s) => timestampMicros(stringOf(s, "a date-time"));
+      return (v) => timestampMicros(stringOf(v, "a date-time"));
     case "date":
-      return (s) => epochDays(stringOf(s, "a date"));
+      return (v) => epochDays(stringOf(v, "a date"));
     case "time":
-      return (s) => timeMicros(stringOf(s, "a time"));
+      return (v) => timeMicros(stringOf(v, "a time"));
     case "struct": {
       const fields = [...(node.fields ?? new Map<string, TypeNode>())].map(([source, child]) => {
         const name = avroName(source);
@@ -65,30 +68,32 @@ function kindConverter(node: TypeNode, path: string): (source: string) => unknow
     }
     case "list": {
       const item = converterOf(node.items ?? { kind: "json" }, `${path}[]`);
-      return (s) => {
-        if (s.charCodeAt(0) !== 0x5b) throw new AvroValueError(`expected an array, got ${preview(s)}`);
-        return arrayItems(s).map(item);
+      return (v) => {
+        if (!Array.isArray(v)) throw new AvroValueError(`expected an array, got ${preview(v)}`);
+        return v.map(item);
       };
     }
     case "string":
       // A value of another JSON type (validation off) is written as its JSON text.
-      return (s) => (s.charCodeAt(0) === 0x22 ? decodeString(s) : s);
+      return (v) => (typeof v === "string" ? v : exactJson(v));
     default:
-      // JSON text, exactly as sent: a JSON string value keeps its quotes, so the text parses back to the value.
-      return (s) => s;
+      // JSON text with every number as sent (strings re-escaped); a JSON string keeps its quotes, so it parses back.
+      return (v) => exactJson(v);
   }
 }
 
-function decodeString(s: string): string {
-  return s.includes("\\") ? (JSON.parse(s) as string) : s.slice(1, -1);
+function numberOf(v: ExactValue, what: string): string {
+  if (!isNumber(v)) throw new AvroValueError(`expected ${what}, got ${preview(v)}`);
+  return numberText(v);
 }
 
-function stringOf(s: string, what: string): string {
-  if (s.charCodeAt(0) !== 0x22) throw new AvroValueError(`expected ${what} string, got ${preview(s)}`);
-  return decodeString(s);
+function stringOf(v: ExactValue, what: string): string {
+  if (typeof v !== "string") throw new AvroValueError(`expected ${what} string, got ${preview(v)}`);
+  return v;
 }
 
-function preview(s: string): string {
+function preview(v: ExactValue | string): string {
+  const s = typeof v === "string" ? v : exactJson(v);
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
@@ -111,18 +116,6 @@ function toLong(s: string): number | bigint {
   if (unscaled === undefined) throw new AvroValueError(`expected an integer, got ${preview(s)}`);
   if (unscaled < INT64_MIN || unscaled > INT64_MAX) throw new AvroValueError(`${preview(s)} is outside Avro long (64-bit)`);
   return unscaled >= BigInt(Number.MIN_SAFE_INTEGER) && unscaled <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(unscaled) : unscaled;
-}
-
-function toDouble(s: string): number {
-  const c = s.charCodeAt(0);
-  if (c !== 0x2d && (c < 0x30 || c > 0x39)) throw new AvroValueError(`expected a number, got ${preview(s)}`);
-  return Number(s);
-}
-
-function toBoolean(s: string): boolean {
-  if (s === "true") return true;
-  if (s === "false") return false;
-  throw new AvroValueError(`expected a boolean, got ${preview(s)}`);
 }
 
 interface DecimalParts {
@@ -194,11 +187,18 @@ function fractionMicros(fraction: string | undefined): number {
 
 /** UTC milliseconds of a calendar date and time, or undefined when the date does not exist (2023-02-30). */
 function utcMillis(year: number, month: number, day: number, h: number, mi: number, sec: number): number | undefined {
-  const d = new Date(0);
-  d.setUTCFullYear(year, month - 1, day);
-  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return undefined;
-  if (h > 23 || mi > 59 || sec > 60) return undefined;
-  return d.getTime() + ((h * 60 + mi) * 60 + sec) * 1000;
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || h > 23 || mi > 59 || sec > 60) return undefined;
+  // Date.UTC reads years 0–99 as 1900–1999: move those by 400 years (same calendar) and back.
+  const shift = year >= 0 && year < 100 ? 400 : 0;
+  return Date.UTC(year + shift, month - 1, day, h, mi, sec) - (shift === 0 ? 0 : YEARS_400_MS);
+}
+
+const YEARS_400_MS = 146_097 * 86_400_000;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function daysIn(year: number, month: number): number {
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return month === 2 && leap ? 29 : DAYS[month - 1]!;
 }
 
 /** timestamp-micros: date-times with an offset are converted to UTC; without one they are read as UTC (SPEC §3). */

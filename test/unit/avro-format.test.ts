@@ -3,6 +3,7 @@ import avro from "avsc";
 import { avroName, avroPlanOf, AvroNameError } from "../../src/formats/avro-schema.js";
 import { converterOf, epochDays, recordConverter, timeMicros, timestampMicros, twosComplement, AvroValueError } from "../../src/formats/avro-value.js";
 import { avroTypeOptions } from "../../src/formats/avro-long.js";
+import { parseExact } from "../../src/formats/exact-json.js";
 import { columnsOf } from "../../src/schema/columns.js";
 
 const columns = (properties: Record<string, unknown>) =>
@@ -75,7 +76,8 @@ describe("avroPlanOf (Airbyte's JSON Schema → Avro mapping)", () => {
 
 describe("Avro values from JSON source text", () => {
   it("integers are exact over the whole int64 range; 2^63 is refused", () => {
-    const long = converterOf({ kind: "integer" }, "id");
+    const toLong = converterOf({ kind: "integer" }, "id");
+    const long = (text: string): unknown => toLong(parseExact(text));
     expect(long("42")).toBe(42);
     expect(long("99999999999999999")).toBe(99999999999999999n);
     expect(long("9007199254740993")).toBe(9007199254740993n);
@@ -87,7 +89,8 @@ describe("Avro values from JSON source text", () => {
   });
 
   it("decimals are exact two's complement, never rounded", () => {
-    const dec = converterOf({ kind: "decimal", precision: 38, scale: 2 }, "amount");
+    const toDec = converterOf({ kind: "decimal", precision: 38, scale: 2 }, "amount");
+    const dec = (text: string): unknown => toDec(parseExact(text));
     expect(dec("12345678901234567.89")).toEqual(twosComplement(1234567890123456789n));
     expect(dec("302.28")).toEqual(twosComplement(30228n));
     expect(dec("0.07")).toEqual(Buffer.from([7]));
@@ -99,8 +102,15 @@ describe("Avro values from JSON source text", () => {
     expect(twosComplement(-129n)).toEqual(Buffer.from([0xff, 0x7f]));
   });
 
+  it("parseExact keeps every number's text: JSON.parse when all print back as sent, the lossless parser otherwise", () => {
+    expect(parseExact(`{"a":302.28,"b":[1,2]}`)).toEqual({ a: 302.28, b: [1, 2] });
+    expect(JSON.stringify(parseExact(`{"a":1.10,"s":"x:1.10,"}`))).toBe(`{"a":"1.10","s":"x:1.10,"}`);
+    expect(String(parseExact("99999999999999999"))).not.toBe("100000000000000000");
+  });
+
   it("doubles are the nearest double of the text", () => {
-    const num = converterOf({ kind: "number" }, "x");
+    const toNum = converterOf({ kind: "number" }, "x");
+    const num = (text: string): unknown => toNum(parseExact(text));
     expect(num("1e-7")).toBe(1e-7);
     expect(num("19.99")).toBe(19.99);
   });
@@ -140,7 +150,7 @@ describe("Avro values from JSON source text", () => {
       first_name: "Zoë",
       o: { n: 99999999999999999n },
       l: [1.1, null],
-      j: `{"a":1.10}`,
+      j: `{"a":1.10}`, // the JSON text, every digit as sent
       gone: null,
     });
     const type = avro.Type.forSchema(plan.schema as avro.Schema, avroTypeOptions());
