@@ -8,16 +8,17 @@ import { LosslessNumber, parseLossless, stringifyLossless, type LosslessValue } 
  */
 export type ExactValue = LosslessValue | number;
 
-/** A number token at the start or after `:`, `[` or `,`, and before `,`, `]` or `}`; a look-alike inside a string only costs the slow path. */
-const NUMBER_TOKEN = /(?:^|[:[,])\s*(-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)(?=\s*(?:[,\]}]|$))/g;
+/**
+ * A number token (at the start, or after `:`, `[` or `,`) that JSON.parse might not print back as written: 16 or
+ * more digits (maybe beyond a double), an exponent, a fraction ending in 0 (`1.10`), -0, or below 1e-6 (printed
+ * with an exponent). Any other token has at most 15 significant digits in plain notation, which a double holds
+ * and prints back digit for digit. A look-alike inside a string (`"a:1.10,"`) only costs the slower
+ * path; a top-level number (tests) is checked for length alone.
+ */
+const SUSPICIOUS = /[:[,]\s*(?:-?(?:[\d.]{16}|\d+(?:\.\d+)?[eE]|\d+\.\d*0(?=\s*[,\]}])|0\.0{6})|-0(?:\.0+)?(?=\s*[,\]}]))|^\s*-?[\d.]{16}/;
 
 export function parseExact(text: string): ExactValue {
-  NUMBER_TOKEN.lastIndex = 0;
-  for (let m = NUMBER_TOKEN.exec(text); m !== null; m = NUMBER_TOKEN.exec(text)) {
-    const token = m[1]!;
-    if (String(Number(token)) !== token) return parseLossless(text);
-  }
-  return JSON.parse(text) as ExactValue;
+  return SUSPICIOUS.test(text) ? parseLossless(text) : (JSON.parse(text) as ExactValue);
 }
 
 /** The number's text as sent. */
