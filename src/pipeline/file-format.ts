@@ -22,14 +22,6 @@ export function contentTypeOf(format: FileFormat): string {
   return { csv: "text/csv", jsonl: "application/x-ndjson", json: "application/json", xml: "application/xml" }[format.fileType];
 }
 
-/**
- * Avro and XML are encoded in Node from each record's JSON text (as the JSON formats produce it: metadata,
- * flattening and casing applied), record by record into the upload stream.
- */
-export function isEncodedFormat(format: FileFormat): boolean {
-  return format.fileType === "avro" || format.fileType === "xml";
-}
-
 /** JSON formats are written "as sent" by Node from the records' source text; CSV and Parquet are typed by DuckDB. */
 export function isDuckFormat(format: FileFormat): boolean {
   return format.fileType === "csv" || format.fileType === "parquet";
