@@ -57,7 +57,8 @@ export interface StreamRef {
 
 /**
  * Decides each new object's key (part numbers count per stream, in the order objects are opened) and opens the
- * sink that fits the format: a DuckDB table for CSV/Parquet, a direct upload stream for JSON formats.
+ * sink that fits the format: DuckDB-converted spools for CSV/Parquet, a direct upload stream for JSON and XML
+ * (XML encoded record by record), Avro blocks for Avro.
  */
 export class SinkFactory {
   private readonly parts = new Map<string, number>();
