@@ -92,7 +92,7 @@ async function runFile(file: string, format: FormatName, bucket?: string): Promi
   return pool(async () => {
     const b = bucket ?? (await s3.createBucket());
     const config = writeConfig(s3Config(s3, b, { ...FORMATS[format] }));
-    const result = await runCli(["--config", config], { input: { path: join(CONFORMANCE_DIR, file) }, timeoutMs: 90_000 });
+    const result = await runCli(["--config", config], { input: { path: join(CONFORMANCE_DIR, file) }, timeoutMs: 150_000 });
     return { result, bucket: b };
   });
 }
