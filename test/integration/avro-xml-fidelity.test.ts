@@ -435,3 +435,49 @@ describe("refusals", () => {
     }
   });
 });
+
+describe("Airbyte write", () => {
+  it("avro and xml with airbyte_metadata_columns: records and the _airbyte_* columns read back, STATE echoed", { timeout: 120_000 }, async () => {
+    const catalog = join(makeTempDir("target-s3-avro-xml-catalog-"), "catalog.json");
+    writeFileSync(
+      catalog,
+      JSON.stringify({
+        streams: [
+          {
+            stream: { name: "users", namespace: "app", json_schema: { type: "object", properties: { id: { type: "integer" }, amount: { type: "number", multipleOf: 0.01 } } }, supported_sync_modes: ["full_refresh"] },
+            sync_mode: "full_refresh",
+            destination_sync_mode: "append",
+          },
+        ],
+      }),
+    );
+    const lines = [
+      JSON.stringify({ type: "RECORD", record: { stream: "users", namespace: "app", data: { id: 1, amount: 19.99 }, emitted_at: 1_700_000_000_000 } }),
+      `{"type":"RECORD","record":{"stream":"users","namespace":"app","data":{"id":99999999999999999,"amount":302.28},"emitted_at":1700000000000}}`,
+      JSON.stringify({ type: "STATE", state: { type: "STREAM", stream: { stream_descriptor: { name: "users", namespace: "app" }, stream_state: { cursor: 2 } } } }),
+    ];
+    for (const file_type of ["avro", "xml"]) {
+      const bucket = await s3.createBucket();
+      const cfg = writeConfig(s3Config(s3, bucket, { file_type, airbyte_metadata_columns: true, validate_records: false /* multipleOf: see "realistic tap output" */ }));
+      const result = await runCli(["write", "--config", cfg, "--catalog", catalog], { input: lines.join("\n") + "\n" });
+      expect(result.code, result.stderr.slice(-2000)).toBe(0);
+      expect((result.stateLines as Array<{ type: string }>).filter((m) => m.type === "STATE")).toHaveLength(1);
+      const objects = await s3.listObjects(bucket);
+      expect(objects).toHaveLength(1);
+      const body = await s3.getObject(bucket, objects[0]!.key);
+      if (file_type === "avro") {
+        const { records } = await readAvro(body);
+        expect(records.map((r) => [r["id"], r["_airbyte_raw_id"] !== null])).toEqual([
+          [1, true],
+          [99999999999999999n, true],
+        ]);
+        expect(Object.keys(records[0]!)).toEqual(expect.arrayContaining(["_airbyte_raw_id", "_airbyte_extracted_at", "id", "amount"]));
+      } else {
+        const { records } = readXml(body);
+        expect(records.map((r) => r.find(([n]) => n === "id")?.[1])).toEqual([{ text: "1" }, { text: "99999999999999999" }]);
+        expect(records[1]!.find(([n]) => n === "amount")?.[1]).toEqual({ text: "302.28" });
+        expect(records[0]!.map(([n]) => n)).toEqual(expect.arrayContaining(["_airbyte_raw_id", "_airbyte_extracted_at"]));
+      }
+    }
+  });
+});
