@@ -46,6 +46,11 @@ const FORMATS = {
   csv: { file_type: 'csv', compression: 'none' },
   json: { file_type: 'json', compression: 'none' },
   'jsonl.gz': { file_type: 'jsonl', compression: 'gzip' },
+  avro: { file_type: 'avro', compression: 'none' },
+  'avro.snappy': { file_type: 'avro', compression: 'none', avro_codec: 'snappy' },
+  'avro.zstandard': { file_type: 'avro', compression: 'none', avro_codec: 'zstandard' },
+  xml: { file_type: 'xml', compression: 'none' },
+  'xml.gz': { file_type: 'xml', compression: 'gzip' },
 } as const;
 type Format = keyof typeof FORMATS;
 const DEFAULT_FORMATS: Format[] = ['parquet', 'csv.gz', 'jsonl', 'csv'];
@@ -425,6 +430,7 @@ async function runTarget(
     aws_region: REGION,
     file_type: FORMATS[format].file_type,
     compression: FORMATS[format].compression,
+    ...('avro_codec' in FORMATS[format] ? { avro_codec: FORMATS[format].avro_codec } : {}),
     validate_records: true,
     temp_dir: tempDir,
     ...(opts.memoryLimit !== undefined ? { memory_limit: opts.memoryLimit } : {}),

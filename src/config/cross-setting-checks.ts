@@ -107,6 +107,9 @@ export function crossSettingProblems(
     problem("kms_key_id", `needs server_side_encryption "aws:kms" (it is ${sse === undefined ? "unset" : JSON.stringify(sse)}): set server_side_encryption to aws:kms, or remove kms_key_id`);
   }
 
+  if (data.compression === "gzip" && data.file_type === "avro") {
+    problem("compression", `"gzip" does not apply to file_type "avro": set compression to "none" and choose the codec inside the file with avro_codec (null, deflate, snappy or zstandard)`);
+  }
   if (data.compression === "gzip" && data.file_type === "parquet") {
     problem("compression", `"gzip" does not apply to file_type "parquet": set compression to "none" and choose the codec inside the file with parquet_compression (snappy, zstd, gzip or uncompressed)`);
   }

@@ -4,7 +4,8 @@
  * Hand-written; `test/unit/config.test.ts` fails when these keys and the schema's properties differ.
  */
 
-export type FileType = "csv" | "parquet" | "jsonl" | "json";
+export type FileType = "csv" | "parquet" | "jsonl" | "json" | "avro" | "xml";
+export type AvroCodec = "null" | "deflate" | "snappy" | "zstandard";
 export type Compression = "none" | "gzip";
 export type ParquetCompression = "snappy" | "zstd" | "gzip" | "uncompressed";
 export type ColumnHeaderFormat = "upper" | "lower";
@@ -59,6 +60,7 @@ export interface Settings {
   file_type: FileType;
   compression: Compression;
   parquet_compression: ParquetCompression;
+  avro_codec: AvroCodec;
   delimiter: string;
   quote_character: string;
   header: boolean;
@@ -135,6 +137,7 @@ export const SETTING_NAMES = [
   "file_type",
   "compression",
   "parquet_compression",
+  "avro_codec",
   "delimiter",
   "quote_character",
   "header",

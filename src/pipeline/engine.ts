@@ -100,7 +100,8 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
       columns: {
         flatten: settings.flattening_enabled,
         flattenMaxDepth: settings.flattening_max_depth,
-        nestedTypes: format.fileType === "parquet" ? settings.parquet_nested_types : "json",
+        // Avro types objects and arrays as records and arrays wherever the SCHEMA declares them.
+        nestedTypes: format.fileType === "parquet" ? settings.parquet_nested_types : format.fileType === "avro" ? "struct" : "json",
         headerFormat: settings.column_header_format,
       },
       validate: settings.validate_records,

@@ -1,23 +1,25 @@
 import { quoteLiteral } from "../schema/projection.js";
 
 export interface FileFormat {
-  fileType: "csv" | "parquet" | "jsonl" | "json";
+  fileType: "csv" | "parquet" | "jsonl" | "json" | "avro" | "xml";
   compression: "none" | "gzip";
   parquetCompression: "snappy" | "zstd" | "gzip" | "uncompressed";
+  avroCodec: "null" | "deflate" | "snappy" | "zstandard";
   delimiter: string;
   quoteCharacter: string;
   header: boolean;
 }
 
 export function extensionOf(format: FileFormat): string {
-  if (format.fileType === "parquet") return "parquet";
+  if (format.fileType === "parquet" || format.fileType === "avro") return format.fileType;
   return format.compression === "gzip" ? `${format.fileType}.gz` : format.fileType;
 }
 
 export function contentTypeOf(format: FileFormat): string {
   if (format.fileType === "parquet") return "application/vnd.apache.parquet";
+  if (format.fileType === "avro") return "application/avro";
   if (format.compression === "gzip") return "application/gzip";
-  return { csv: "text/csv", jsonl: "application/x-ndjson", json: "application/json" }[format.fileType];
+  return { csv: "text/csv", jsonl: "application/x-ndjson", json: "application/json", xml: "application/xml" }[format.fileType];
 }
 
 /** JSON formats are written "as sent" by Node from the records' source text; CSV and Parquet are typed by DuckDB. */

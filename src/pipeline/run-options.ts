@@ -7,8 +7,9 @@ import type { FileFormat } from "./file-format.js";
 export function fileFormatOf(settings: Settings): FileFormat {
   return {
     fileType: settings.file_type,
-    compression: settings.file_type === "parquet" ? "none" : settings.compression,
+    compression: settings.file_type === "parquet" || settings.file_type === "avro" ? "none" : settings.compression,
     parquetCompression: settings.parquet_compression,
+    avroCodec: settings.avro_codec,
     delimiter: settings.delimiter,
     quoteCharacter: settings.quote_character,
     header: settings.header,

@@ -6,6 +6,12 @@ import type { KeyTemplate } from "../s3/key-template.js";
 import { joinKey } from "../s3/safe-key.js";
 import type { SinkOpener } from "./batch.js";
 import { contentTypeOf, extensionOf, isDuckFormat, type FileFormat } from "./file-format.js";
+import { InputError } from "../errors.js";
+import { avroPlanOf, type AvroPlan } from "../formats/avro-schema.js";
+import { xmlDocument, xmlRecord } from "../formats/xml-record.js";
+import { xmlName } from "../formats/xml-name.js";
+import { METADATA_COLUMNS } from "../schema/projection.js";
+import { AvroSink } from "./sinks/avro-sink.js";
 import type { Flusher } from "./flusher.js";
 import type { Metrics } from "./metrics.js";
 import { DuckFileSink } from "./sinks/duck-file-sink.js";
@@ -51,7 +57,8 @@ export interface StreamRef {
 
 /**
  * Decides each new object's key (part numbers count per stream, in the order objects are opened) and opens the
- * sink that fits the format: a DuckDB table for CSV/Parquet, a direct upload stream for JSON formats.
+ * sink that fits the format: DuckDB-converted spools for CSV/Parquet, a direct upload stream for JSON and XML
+ * (XML encoded record by record), Avro blocks for Avro.
  */
 export class SinkFactory {
   private readonly parts = new Map<string, number>();
@@ -60,14 +67,17 @@ export class SinkFactory {
   /** Segments waiting for DuckDB or their upload, run-wide: streams fill theirs at once, DuckDB keeps busy. */
   private readonly backlog = new Backlog(BACKLOG_SEGMENTS);
   private readonly extension: string;
+  /** Avro schema and XML columns per stream plan (a plan is one SCHEMA version). */
+  private readonly avroPlans = new WeakMap<StreamPlan, AvroPlan>();
+  private readonly xmlColumns = new WeakMap<StreamPlan, Array<{ name: string; tag: string }>>();
 
   constructor(private readonly d: SinkFactoryDeps) {
     this.extension = extensionOf(d.format);
   }
 
   opener(ref: StreamRef): SinkOpener {
-    return (cursor, _firstLine, batchedAt) => {
-      const sink = this.open(ref, cursor, batchedAt);
+    return (cursor, firstLine, batchedAt) => {
+      const sink = this.open(ref, cursor, batchedAt, firstLine);
       this.d.flusher.opened(sink);
       return sink;
     };
@@ -90,7 +100,7 @@ export class SinkFactory {
     return joinKey([this.d.bucketPrefix, s.object_key_path, rendered], ref.stream);
   }
 
-  private open(ref: StreamRef, cursor: CursorValue, batchedAt: Date): PartitionSink {
+  private open(ref: StreamRef, cursor: CursorValue, batchedAt: Date, firstLine: number): PartitionSink {
     const partKey = `${ref.namespace ?? ""}\u0000${ref.stream}`;
     const part = (this.parts.get(partKey) ?? 0) + 1;
     this.parts.set(partKey, part);
@@ -100,6 +110,14 @@ export class SinkFactory {
     const uploader = this.d.uploaderFor?.(ref.stream) ?? this.d.uploader;
     const onError = (error: unknown): void => this.d.flusher.fail(error);
     const common = { uploader, key, contentType: contentTypeOf(format), gzip: format.compression === "gzip", signal, onError };
+    if (format.fileType === "avro") {
+      const plan = this.avroPlan(ref, firstLine);
+      return new AvroSink({ uploader, key, contentType: common.contentType, plan, codec: format.avroCodec, stream: ref.stream, signal, onError });
+    }
+    if (format.fileType === "xml") {
+      const columns = this.xmlColumnsOf(ref.plan);
+      return new StreamingSink({ ...common, jsonArray: false, encode: (text) => xmlRecord(text, columns), framing: xmlDocument(this.d.streamNameOf?.(ref.stream) ?? ref.stream) });
+    }
     if (!isDuckFormat(format) || !this.d.openDb) return new StreamingSink({ ...common, jsonArray: format.fileType === "json" });
     const { readColumns, select } = projectionSql(ref.plan.columns, {
       format: format.fileType === "parquet" ? "parquet" : "csv",
@@ -121,5 +139,30 @@ export class SinkFactory {
       stream: ref.stream,
       onConverted: (seconds) => this.d.metrics?.addStage("convert", seconds),
     });
+  }
+
+  private avroPlan(ref: StreamRef, line: number): AvroPlan {
+    let plan = this.avroPlans.get(ref.plan);
+    if (!plan) {
+      try {
+        plan = avroPlanOf(this.d.streamNameOf?.(ref.stream) ?? ref.stream, ref.plan.columns, this.d.settings.add_record_metadata);
+      } catch (error) {
+        throw new InputError(`the SCHEMA for stream '${ref.stream}' cannot be written as Avro: ${error instanceof Error ? error.message : String(error)}`, line);
+      }
+      this.avroPlans.set(ref.plan, plan);
+    }
+    return plan;
+  }
+
+  /** XML children: the `_sdc_*` metadata first when asked (as in the JSON the encoder makes), then the columns. */
+  private xmlColumnsOf(plan: StreamPlan): Array<{ name: string; tag: string }> {
+    let columns = this.xmlColumns.get(plan);
+    if (!columns) {
+      const names: string[] = this.d.settings.add_record_metadata ? [...METADATA_COLUMNS] : [];
+      for (const c of plan.columns) if (!names.includes(c.name)) names.push(c.name);
+      columns = names.map((name) => ({ name, tag: xmlName(name) }));
+      this.xmlColumns.set(plan, columns);
+    }
+    return columns;
   }
 }

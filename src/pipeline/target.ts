@@ -131,7 +131,7 @@ async function finish(ctx: RunContext, engine: Engine): Promise<void> {
       connectionRunId: ctx.connectionRunId,
       targetVersion: packageJson().version,
       fileType: format.fileType,
-      compression: format.fileType === "parquet" ? format.parquetCompression : format.compression,
+      compression: format.fileType === "parquet" ? format.parquetCompression : format.fileType === "avro" ? format.avroCodec : format.compression,
       startedAt: ctx.runStart,
       finishedAt: new Date(),
       stored: engine.flusher.stored,

@@ -5,11 +5,16 @@ import { gunzipSync } from "node:zlib";
 import { decodeSegment } from "../../src/s3/safe-key.js";
 import { formatFromKey, readObjectRows, readParquetIndependently, toJsonSafe } from "./read-back.js";
 import type { S3TestServer } from "./s3-server.js";
+import { readAvro } from "./read-avro.js";
+import { readXml, xmlRecordObject } from "./read-xml.js";
 
 export interface StreamObject {
   key: string;
   stream: string;
-  /** Rows as read back: DuckDB for csv/parquet (JSON-safe), JSON.parse per line for jsonl, JSON.parse for json. */
+  /**
+   * Rows as read back: DuckDB for csv/parquet (JSON-safe), JSON.parse per line for jsonl, JSON.parse for json, avsc for
+   * avro (longs past 2^53 as BigInt), fast-xml-parser for xml (text values, null for xsi:nil, objects for children).
+   */
   rows: Record<string, unknown>[];
   /** The object's bytes (gunzipped when the key ends in .gz). */
   body: Buffer;
@@ -39,6 +44,15 @@ export async function readStreamObjects(
   const out: StreamObject[] = [];
   for (const { key } of await server.listObjects(bucket, prefix === "" ? undefined : prefix)) {
     const raw = await server.getObject(bucket, key);
+    if (key.endsWith(".avro")) {
+      out.push({ key, stream: streamOfKey(key, prefix), rows: (await readAvro(raw)).records, body: raw });
+      continue;
+    }
+    if (key.endsWith(".xml") || key.endsWith(".xml.gz")) {
+      const body = key.endsWith(".gz") ? gunzipSync(raw) : raw;
+      out.push({ key, stream: streamOfKey(key, prefix), rows: readXml(body).records.map(xmlRecordObject), body });
+      continue;
+    }
     const { format, gzip } = formatFromKey(key);
     const body = gzip ? gunzipSync(raw) : raw;
     let rows: Record<string, unknown>[];

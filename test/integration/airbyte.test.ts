@@ -291,7 +291,7 @@ describe("failures", () => {
 
   it("bad settings and a missing bucket are TRACE config_errors", async () => {
     const catalog = catalogFile([{ name: "a" }]);
-    const bad = await write({ file_type: "xml" }, catalog, [rec("a", { id: 1 })]);
+    const bad = await write({ file_type: "orc" }, catalog, [rec("a", { id: 1 })]);
     expect(bad.code).toBe(2);
     expect(messages(bad)).toHaveLength(1);
     expect(messages(bad)[0]!.trace!.error.failure_type).toBe("config_error");

@@ -1,5 +1,5 @@
 // Conformance: every sample tap output in ../shared/conformance (other projects' target test streams) run through the
-// built CLI against the real local S3 server, in parquet, gzipped csv and jsonl, checked against expected.json:
+// built CLI against the real local S3 server, in parquet, gzipped csv, jsonl, avro and xml, checked against expected.json:
 // outcome, rows per stream read back from the objects, last STATE; for errors the line and the problem.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -31,6 +31,8 @@ const FORMATS = {
   parquet: { file_type: "parquet" },
   "csv+gzip": { file_type: "csv", compression: "gzip" },
   jsonl: { file_type: "jsonl" },
+  avro: { file_type: "avro" },
+  xml: { file_type: "xml" },
 } as const;
 type FormatName = keyof typeof FORMATS;
 
@@ -90,7 +92,7 @@ async function runFile(file: string, format: FormatName, bucket?: string): Promi
   return pool(async () => {
     const b = bucket ?? (await s3.createBucket());
     const config = writeConfig(s3Config(s3, b, { ...FORMATS[format] }));
-    const result = await runCli(["--config", config], { input: { path: join(CONFORMANCE_DIR, file) }, timeoutMs: 90_000 });
+    const result = await runCli(["--config", config], { input: { path: join(CONFORMANCE_DIR, file) }, timeoutMs: 150_000 });
     return { result, bucket: b };
   });
 }

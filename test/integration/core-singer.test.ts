@@ -431,7 +431,7 @@ describe("configuration", () => {
   });
 
   it("config errors exit 2 with every problem listed, before any input is read", async () => {
-    const config = writeConfig({ file_type: "xml", batch_size_rows: -1, compression: "zip" });
+    const config = writeConfig({ file_type: "orc", batch_size_rows: -1, compression: "zip" });
     const result = await runCli(["--config", config], { input: "THIS IS NOT JSON\n" });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/bucket/);

@@ -83,7 +83,7 @@ describe("no secret in any output", () => {
   });
 
   it("a config error that mentions the secret settings", { timeout: 60_000 }, async () => {
-    const result = await runCli(["--config", configFor("b", { aws_secret_access_key: 42, file_type: "xml" })], { input });
+    const result = await runCli(["--config", configFor("b", { aws_secret_access_key: 42, file_type: "orc" })], { input });
     expect(result.code).toBe(2);
     scan("config error", result);
   });

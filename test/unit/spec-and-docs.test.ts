@@ -81,7 +81,7 @@ describe("docs/settings.md settings table", () => {
       if ("default" in setting) expect(row).toContain(`\`${JSON.stringify(setting.default)}\``);
     }
     expect(table).toContain("| `bucket` | yes |");
-    expect(table).toContain("One of: `csv`, `parquet`, `jsonl`, `json`.");
+    expect(table).toContain("One of: `csv`, `parquet`, `jsonl`, `json`, `avro`, `xml`.");
   });
 });
 

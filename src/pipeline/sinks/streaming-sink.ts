@@ -13,12 +13,16 @@ export interface StreamingSinkOptions {
   contentType: string;
   gzip: boolean;
   jsonArray: boolean;
+  /** XML: the record's JSON text → what is written (see xml-record.ts); undefined = the text itself. */
+  encode?: ((text: string) => string) | undefined;
+  /** Written before the first record and after the last (XML prologue and root element). */
+  framing?: { head: string; tail: string } | undefined;
   signal: AbortSignal;
   onError: (error: unknown) => void;
 }
 
 /**
- * JSON Lines and JSON: the records' source text streams straight into the upload (gzip in Node, parts uploaded
+ * JSON Lines, JSON and XML: the records' source text (XML: each record encoded on the way) streams straight into the upload (gzip in Node, parts uploaded
  * as soon as they fill), so nothing touches the local disk and upload overlaps reading. The object only exists
  * once `complete` has ended the stream and S3 has answered.
  */
@@ -46,6 +50,7 @@ export class StreamingSink implements PartitionSink {
         o.onError(error);
       }
     });
+    if (o.framing) this.put(o.framing.head);
   }
 
   get key(): string {
@@ -61,11 +66,17 @@ export class StreamingSink implements PartitionSink {
   }
 
   append(entry: SpoolEntry, line: number): Promise<void> | undefined {
-    const text = entryText(entry);
+    const source = entryText(entry);
+    const text = this.o.encode ? this.o.encode(source) : source;
     if (this.rows === 0) this.firstLine = line;
     this.lastLine = line;
     this.rows++;
     this.chars += text.length;
+    return this.put(text);
+  }
+
+  /** Encodes text into the chunk being filled; sends the chunk first when the text does not fit. */
+  private put(text: string): Promise<void> | undefined {
     // UTF-8 needs at most 3 bytes per UTF-16 code unit; only a very long string is measured exactly.
     const room = text.length * 3 > CHUNK_BYTES ? Buffer.byteLength(text) : text.length * 3;
     let wait: Promise<void> | undefined;
@@ -76,6 +87,7 @@ export class StreamingSink implements PartitionSink {
   }
 
   async complete(): Promise<SinkResult> {
+    if (this.o.framing) await this.put(this.o.framing.tail);
     await this.writeChunk();
     this.input.end();
     const receipt = await this.done;
