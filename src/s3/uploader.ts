@@ -111,7 +111,9 @@ export class Uploader {
         await this.abortRetriedCreates(upload, request.key, startedAt);
         const etag = "ETag" in result ? result.ETag : undefined;
         if (etag) return { key: request.key, etag, bytes };
-        return this.confirmWithoutEtag(request.key, { bytes, etags: expected.etags(uploadInternals(upload).uploadedParts) });
+        const internals = uploadInternals(upload);
+        const operation = internals.uploadId === undefined ? "PutObject" : "CompleteMultipartUpload";
+        return this.confirmWithoutEtag(request.key, operation, { bytes, etags: expected.etags(internals.uploadedParts) });
       },
       async (error: unknown) => {
         await this.abortRetriedCreates(upload, request.key, startedAt);
@@ -153,13 +155,13 @@ export class Uploader {
    * CompleteMultipartUpload answered 200 without an ETag (Ceph 16 does): HeadObject must find exactly these bytes
    * (size and ETag) before the object counts as stored, so the receipt and the manifest carry the stored ETag.
    */
-  private async confirmWithoutEtag(key: string, expected: { bytes: number; etags: string[] }): Promise<UploadReceipt> {
+  private async confirmWithoutEtag(key: string, operation: string, expected: { bytes: number; etags: string[] }): Promise<UploadReceipt> {
     const kms = this.options.ServerSideEncryption === "aws:kms";
     const check = await confirmUpload(this.client, this.bucket, key, { bytes: expected.bytes, etags: kms ? [] : expected.etags });
     if (check.stored) return { key, etag: check.etag, bytes: expected.bytes };
     if (kms) return { key, etag: undefined, bytes: expected.bytes };
     throw new UploadError(
-      `upload of s3://${this.bucket}/${key} answered without an ETag and HeadObject does not find the bytes sent: ${check.reason}; ` +
+      `upload of s3://${this.bucket}/${key}: ${operation} answered without an ETag, and HeadObject does not find the bytes sent: ${check.reason}; ` +
         "the object is not counted as stored: run again, and check whether another writer uses the same keys",
       this.bucket,
       key,
