@@ -1,6 +1,7 @@
 // Wide and deep SCHEMAs (issue 15 item 5): 10,000 properties validate; deep or self-referencing schemas get one
 // sentence instead of "Maximum call stack size exceeded".
 import { describe, expect, it } from "vitest";
+import { parseCatalog } from "../../src/protocol/airbyte.js";
 import { stableJson } from "../../src/pipeline/stream-plan.js";
 import { checkSchemaLimits, jsonDepth, MAX_SCHEMA_DEPTH } from "../../src/schema/schema-limits.js";
 import { compileValidator } from "../../src/schema/validator.js";
@@ -122,5 +123,14 @@ describe("$ref cycles", () => {
     expect(check({ tree: { v: 1, child: { v: "2" } } })).toMatch(/tree\.child\.v/);
     expect(() => checkSchemaLimits({ type: "object", properties: { x: { $ref: "#" } } })).not.toThrow();
     expect(() => checkSchemaLimits({ type: "object", definitions: { loop: { $ref: "#/definitions/loop" } }, properties: { x: { type: "string" } } })).not.toThrow();
+  });
+});
+
+describe("Airbyte catalogs", () => {
+  it("a json_schema nested past the limit is a catalog problem, not a stack overflow in normalisation", () => {
+    const catalog = { streams: [{ stream: { name: "tree", json_schema: deep(2_000).schema }, destination_sync_mode: "append" }] };
+    expect(() => parseCatalog(catalog, "catalog.json")).toThrow(/streams\[0\]\.stream\.json_schema: is nested 4002 levels deep and at most 256 are supported/);
+    const ok = { streams: [{ stream: { name: "tree", json_schema: { type: "object", properties: { a: deep(100).schema } } }, destination_sync_mode: "append" }] };
+    expect(parseCatalog(ok, "catalog.json")).toHaveLength(1);
   });
 });
