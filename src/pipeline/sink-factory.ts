@@ -101,7 +101,7 @@ export class SinkFactory {
     const onError = (error: unknown): void => this.d.flusher.fail(error);
     const common = { uploader, key, contentType: contentTypeOf(format), gzip: format.compression === "gzip", signal, onError };
     if (!isDuckFormat(format) || !this.d.openDb) return new StreamingSink({ ...common, jsonArray: format.fileType === "json" });
-    const { readColumns, select } = projectionSql(ref.plan.columns, {
+    const { readColumns, select, from } = projectionSql(ref.plan.columns, {
       format: format.fileType === "parquet" ? "parquet" : "csv",
       metadata: this.d.settings.add_record_metadata,
       batchedAt,
@@ -114,6 +114,7 @@ export class SinkFactory {
       format,
       readColumns,
       select,
+      from,
       dir: this.d.runDir,
       fileId: () => ++this.fileId,
       // CSV can be longer than the records' JSON (doubled quotes in nested values, long date-times): at most ~2×.

@@ -28,6 +28,8 @@ export interface DuckSinkOptions {
   /** read_ndjson `columns={...}` and the SELECT list, from the stream's schema (projection.ts). */
   readColumns: string;
   select: string;
+  /** Wraps the read_ndjson call (wide records are picked apart in a subquery). */
+  from: (read: string) => string;
   dir: string;
   fileId: () => number;
   uploader: Uploader;
@@ -176,7 +178,7 @@ export class DuckFileSink implements PartitionSink {
     try {
       // Date-times without an offset are UTC, and CSV date-times are printed in UTC.
       await connection.run("SET TimeZone = 'UTC'");
-      await connection.run(`COPY (SELECT ${this.o.select} FROM ${read}) TO ${quoteLiteral(out)} (${copyOptions(format)})`);
+      await connection.run(`COPY (SELECT ${this.o.select} FROM ${this.o.from(read)}) TO ${quoteLiteral(out)} (${copyOptions(format)})`);
     } catch (error) {
       const reason = error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error);
       throw new FileWriteError(
