@@ -115,6 +115,7 @@ export class SinkFactory {
       readColumns,
       select,
       from,
+      memoryLimit: this.d.settings.memory_limit,
       dir: this.d.runDir,
       fileId: () => ++this.fileId,
       // CSV can be longer than the records' JSON (doubled quotes in nested values, long date-times): at most ~2×.

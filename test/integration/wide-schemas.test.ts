@@ -103,6 +103,18 @@ describe("10,000 properties in CSV and Parquet", () => {
   });
 });
 
+describe("a file that needs more than memory_limit", () => {
+  it("names memory_limit instead of blaming the values", { timeout: 300_000 }, async () => {
+    const { result } = await run(wideInput(2_000).lines, { file_type: "parquet", memory_limit: "16MB" });
+    expect(result.code).toBe(1);
+    expect(result.stateLines).toEqual([]);
+    const errors = result.stderr.split("\n").filter((l) => / ERROR /.test(l));
+    expect(errors, result.stderr).toHaveLength(1);
+    expect(errors[0]).toMatch(/input lines 2–3 to parquet: Out of Memory Error.*; raise memory_limit \(now 16MB\)/);
+    expect(errors[0]).not.toMatch(/validate_records/);
+  });
+});
+
 /** `{"a":{"a":…"x"}}` schema and record text, `levels` deep, built as text (JSON.stringify overflows at 5,000). */
 function deepInput(levels: number): string {
   let schema = '{"type":["null","string"]}';
