@@ -119,7 +119,7 @@ export class SinkFactory {
       return new StreamingSink({ ...common, jsonArray: false, encode: (text) => xmlRecord(text, columns), framing: xmlDocument(this.d.streamNameOf?.(ref.stream) ?? ref.stream) });
     }
     if (!isDuckFormat(format) || !this.d.openDb) return new StreamingSink({ ...common, jsonArray: format.fileType === "json" });
-    const { readColumns, select } = projectionSql(ref.plan.columns, {
+    const { readColumns, select, from } = projectionSql(ref.plan.columns, {
       format: format.fileType === "parquet" ? "parquet" : "csv",
       metadata: this.d.settings.add_record_metadata,
       batchedAt,
@@ -132,6 +132,8 @@ export class SinkFactory {
       format,
       readColumns,
       select,
+      from,
+      memoryLimit: this.d.settings.memory_limit,
       dir: this.d.runDir,
       fileId: () => ++this.fileId,
       // CSV can be longer than the records' JSON (doubled quotes in nested values, long date-times): at most ~2×.

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { SchemaMessage } from "../protocol/singer.js";
 import { columnsOf, type Column, type ColumnOptions } from "../schema/columns.js";
+import { checkSchemaLimits } from "../schema/schema-limits.js";
 import { compileValidator, type RecordCheck } from "../schema/validator.js";
 import { exactTextRewriter, recordShaper, type ExactTextRewriter } from "../schema/shape-record.js";
 import type { RecordShape } from "./record-encoder.js";
@@ -27,6 +28,7 @@ export function buildPlan(
   message: SchemaMessage,
   options: ColumnOptions & { validate: boolean; cursorFields: Record<string, string>; reshapeJson: boolean },
 ): StreamPlan {
+  checkSchemaLimits(message.schema);
   const columns = columnsOf(message.schema.properties, options);
   return {
     stream: message.stream,
@@ -40,14 +42,38 @@ export function buildPlan(
   };
 }
 
-/** JSON with sorted keys, so that key order alone never counts as a schema change. */
+/**
+ * JSON with sorted keys, so that key order alone never counts as a schema change. Iterative: it runs on every
+ * SCHEMA line before any depth check, and a recursive walk overflowed the stack on a 5,000-level schema.
+ */
 export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(",")}]`;
-  if (typeof value === "object" && value !== null) {
-    const entries = Object.keys(value as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(",")}}`;
+  const out: string[] = [];
+  // Work items: a value to write, or literal text (separators and closing brackets) to emit in order.
+  const todo: Array<{ value: unknown } | string> = [{ value }];
+  while (todo.length > 0) {
+    const item = todo.pop()!;
+    if (typeof item === "string") {
+      out.push(item);
+      continue;
+    }
+    const v = item.value;
+    if (Array.isArray(v)) {
+      out.push("[");
+      todo.push("]");
+      for (let i = v.length - 1; i >= 0; i--) {
+        todo.push({ value: v[i] });
+        if (i > 0) todo.push(",");
+      }
+    } else if (typeof v === "object" && v !== null) {
+      const keys = Object.keys(v).sort();
+      out.push("{");
+      todo.push("}");
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const k = keys[i]!;
+        todo.push({ value: (v as Record<string, unknown>)[k] });
+        todo.push(`${i > 0 ? "," : ""}${JSON.stringify(k)}:`);
+      }
+    } else out.push(JSON.stringify(v) ?? "null");
   }
-  return JSON.stringify(value) ?? "null";
+  return out.join("");
 }

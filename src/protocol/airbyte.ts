@@ -3,6 +3,7 @@
  * STATE echo text with `destinationStats`, TRACE error messages. Pure: no I/O.
  */
 import { ConfigError, InputError } from "../errors.js";
+import { jsonDepth, MAX_SCHEMA_DEPTH } from "../schema/schema-limits.js";
 import { rawFieldRange } from "./raw-record.js";
 import { isObject, type JsonSchema } from "./singer.js";
 
@@ -247,6 +248,9 @@ export function parseCatalog(raw: unknown, where: string): CatalogStream[] {
     const previous = seen.get(key);
     if (previous !== undefined) return void problems.push(`${at}: stream '${key}' is also streams[${previous}] (each namespace and name once)`);
     seen.set(key, i);
+    // Before the recursive normalisation: a 2,000-level json_schema overflowed the stack there.
+    const depth = jsonDepth(stream["json_schema"]);
+    if (depth > MAX_SCHEMA_DEPTH) return void problems.push(`${at}.stream.json_schema: is nested ${depth} levels deep and at most ${MAX_SCHEMA_DEPTH} are supported`);
     const schema = normalizeJsonSchema(stream["json_schema"] ?? {});
     if (!isObject(schema)) return void problems.push(`${at}.stream.json_schema: must be a JSON Schema object`);
     const properties = isObject(schema["properties"]) ? schema["properties"] : {};

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import type { JsonSchema } from "../protocol/singer.js";
+import { splitWideObjects } from "./wide-schema.js";
 
 /**
  * Record validation against the stream's SCHEMA (ajv, compiled once per schema).
@@ -59,7 +60,7 @@ function markIntegers(node: unknown): unknown {
 let shared: Ajv | undefined;
 function ajv(): Ajv {
   if (shared) return shared;
-  shared = new Ajv({ strict: false, allErrors: false, validateSchema: false, logger: false, validateFormats: true });
+  shared = new Ajv({ strict: false, allErrors: false, inlineRefs: false, validateSchema: false, logger: false, validateFormats: true });
   shared.addKeyword({ keyword: INT64, type: "number", errors: false, validate: (_: unknown, data: number) => data >= -9223372036854775808 && data <= 9223372036854775807 });
   shared.addFormat("date-time", { type: "string", validate: (s: string) => DATE_TIME.test(s) && validDate(s) && validClock(s.slice(11)) });
   shared.addFormat("date", { type: "string", validate: (s: string) => DATE.test(s) && validDate(s) });
@@ -76,7 +77,7 @@ export function compileValidator(schema: JsonSchema): RecordCheck {
   delete copy["$id"];
   let validate: ValidateFunction;
   try {
-    validate = ajv().compile(copy);
+    validate = ajv().compile(splitWideObjects(copy));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`the schema cannot be compiled for validation (${reason})`);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { columnsOf, type Column, type ColumnOptions } from "../../src/schema/columns.js";
-import { duckType, LINE_FIELD, METADATA_COLUMNS, projectionSql, quoteIdent, quoteLiteral, RECEIVED_FIELD } from "../../src/schema/projection.js";
+import { duckType, WIDE_READ_COLUMNS, LINE_FIELD, METADATA_COLUMNS, projectionSql, quoteIdent, quoteLiteral, RECEIVED_FIELD } from "../../src/schema/projection.js";
 
 const opts = (extra: Partial<ColumnOptions> = {}): ColumnOptions => ({ flatten: false, flattenMaxDepth: 3, nestedTypes: "struct", headerFormat: null, ...extra });
 const BATCHED = new Date("2024-05-06T07:08:09.123Z");
@@ -100,11 +100,11 @@ describe("projectionSql (run by DuckDB)", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function run(columns: Column[], format: "csv" | "parquet", records: string[]): Promise<Record<string, unknown>[]> {
+  async function run(columns: Column[], format: "csv" | "parquet", records: string[], metadata = false): Promise<Record<string, unknown>[]> {
     const path = join(dir, `spool-${Math.random().toString(36).slice(2)}.jsonl`);
     writeFileSync(path, records.map((r, i) => `{"${LINE_FIELD}":${i + 1},"record":${r}}\n`).join(""));
-    const { readColumns, select } = projectionSql(columns, { format, metadata: false, batchedAt: BATCHED });
-    const reader = await conn.runAndReadAll(`SELECT ${select} FROM read_ndjson(${quoteLiteral(path)}, columns=${readColumns}, ignore_errors=false)`);
+    const { readColumns, select, from } = projectionSql(columns, { format, metadata, batchedAt: BATCHED });
+    const reader = await conn.runAndReadAll(`SELECT ${select} FROM ${from(`read_ndjson(${quoteLiteral(path)}, columns=${readColumns}, ignore_errors=false)`)}`);
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   }
 
@@ -135,6 +135,30 @@ describe("projectionSql (run by DuckDB)", () => {
       any: `{"k":[1]}`,
     });
     expect(rows[1]).toEqual({ id: "2", n: null, ok: null, at: "2019-02-01T15:12:45.000000Z", d: null, o: null, arr: null, any: null });
+  });
+
+  it("a record wider than WIDE_READ_COLUMNS is picked apart from one list of paths, with the same values", async () => {
+    const padded: Record<string, unknown> = { ...schema, "we\"ird.name": { type: "string" } };
+    for (let i = 0; i < WIDE_READ_COLUMNS; i++) padded[`pad_${i}`] = { type: ["null", "string"] };
+    const records = [
+      `{"id":99999999999999999,"n":1e-7,"ok":true,"at":"2024-01-02T03:04:05.123456+02:00","d":"2024-02-29","o":{"x":1,"s":"q\\""},"arr":["a"],"we\\"ird.name":"w","pad_999":"last"}`,
+      `{"id":2,"at":"2019-02-01 15:12:45","n":302.28}`,
+    ];
+    for (const nested of ["json", "struct"] as const) {
+      for (const format of ["csv", "parquet"] as const) {
+        // The same column nodes both ways (past 1,000 leaves columnsOf turns the widest nested columns into JSON).
+        const columns = columnsOf(padded, opts({ nestedTypes: nested }));
+        const narrow = await run(columns.filter((c) => !c.name.startsWith("pad_")), format, records, true);
+        const wide = await run(columns, format, records, true);
+        expect(projectionSql(columnsOf(padded, opts()), { format, metadata: false, batchedAt: BATCHED }).from("R")).toMatch(/^\(SELECT \*, json_extract_string\(record, \[/);
+        wide.forEach((row, i) => {
+          const { pad_999: last, ...rest } = row;
+          for (const k of Object.keys(rest)) if (k.startsWith("pad_")) delete rest[k];
+          expect(rest).toEqual(narrow[i]);
+          expect(last).toBe(i === 0 ? "last" : null);
+        });
+      }
+    }
   });
 
   // RFC 3339 allows a lower-case t / z, and the validator accepts HH:MM without seconds: DuckDB's own timestamp

@@ -28,6 +28,10 @@ export interface DuckSinkOptions {
   /** read_ndjson `columns={...}` and the SELECT list, from the stream's schema (projection.ts). */
   readColumns: string;
   select: string;
+  /** The memory_limit setting, named when a conversion runs out of it. */
+  memoryLimit: string;
+  /** Wraps the read_ndjson call (wide records are picked apart in a subquery). */
+  from: (read: string) => string;
   dir: string;
   fileId: () => number;
   uploader: Uploader;
@@ -176,12 +180,15 @@ export class DuckFileSink implements PartitionSink {
     try {
       // Date-times without an offset are UTC, and CSV date-times are printed in UTC.
       await connection.run("SET TimeZone = 'UTC'");
-      await connection.run(`COPY (SELECT ${this.o.select} FROM ${read}) TO ${quoteLiteral(out)} (${copyOptions(format)})`);
+      await connection.run(`COPY (SELECT ${this.o.select} FROM ${this.o.from(read)}) TO ${quoteLiteral(out)} (${copyOptions(format)})`);
     } catch (error) {
       const reason = error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error);
+      // DuckDB's memory grows with the number of columns: a wide stream's file can need more than memory_limit.
+      const fix = /Out of Memory/i.test(reason)
+        ? `raise memory_limit (now ${this.o.memoryLimit}): very wide streams need more, e.g. 1GB for 10,000 Parquet columns`
+        : "check that the values match the SCHEMA types (turn validate_records on to find the exact line)";
       throw new FileWriteError(
-        `could not convert the records of stream '${this.o.stream}' from input lines ${spool.firstLine}–${spool.lastLine} to ${this.o.format.fileType}: ${reason}; ` +
-          "check that the values match the SCHEMA types (turn validate_records on to find the exact line)",
+        `could not convert the records of stream '${this.o.stream}' from input lines ${spool.firstLine}–${spool.lastLine} to ${this.o.format.fileType}: ${reason}; ${fix}`,
         { cause: error },
       );
     } finally {
