@@ -73,12 +73,20 @@ function typeNames(s: JsonSchema): string[] {
 
 /** `multipleOf: 0.01` (a power of ten) declares a fixed scale: DECIMAL(38, 2) keeps every digit. */
 function numberType(s: JsonSchema): TypeNode {
+  const scale = decimalScale(s);
+  return scale === undefined ? { kind: "number" } : { kind: "decimal", precision: DECIMAL_PRECISION, scale };
+}
+
+export const DECIMAL_PRECISION = 38;
+
+/** The scale of the DECIMAL column a number schema becomes (`multipleOf` 1e-1 … 1e-18), else undefined (DOUBLE). */
+export function decimalScale(s: JsonSchema): number | undefined {
   const m = s["multipleOf"];
   if (typeof m === "number" && m > 0 && m < 1) {
     const scale = Math.round(-Math.log10(m));
-    if (scale > 0 && scale <= 18 && Math.abs(Math.pow(10, -scale) - m) < 1e-15) return { kind: "decimal", precision: 38, scale };
+    if (scale > 0 && scale <= 18 && Math.abs(Math.pow(10, -scale) - m) < 1e-15) return scale;
   }
-  return { kind: "number" };
+  return undefined;
 }
 
 function unionOf(branches: unknown[], nestedTypes: "struct" | "json"): TypeNode {
