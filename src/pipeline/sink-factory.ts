@@ -104,6 +104,7 @@ export class SinkFactory {
     const { readColumns, select } = projectionSql(ref.plan.columns, {
       format: format.fileType === "parquet" ? "parquet" : "csv",
       metadata: this.d.settings.add_record_metadata,
+      changes: this.d.settings.invalid_record_policy === "nullify",
       batchedAt,
     });
     return new DuckFileSink({

@@ -124,6 +124,7 @@ async function finish(ctx: RunContext, engine: Engine): Promise<void> {
       finishedAt: new Date(),
       stored: engine.flusher.stored,
       redshiftEntries: settings.manifest_redshift_entries,
+      validation: engine.metrics.validationSummary(),
     },
     objectOptionsOf(settings),
     settings.content_md5,

@@ -6,12 +6,16 @@ export const METADATA_COLUMNS = ["_sdc_extracted_at", "_sdc_received_at", "_sdc_
 /** Field names the spool injects into each message line (see SpoolEncoder). */
 export const LINE_FIELD = "__target_s3_line";
 export const RECEIVED_FIELD = "__target_s3_received_ms";
+/** invalid_record_policy=nullify: the record's changes (record-changes.ts) as JSON text, for `_sdc_changes`. */
+export const CHANGES_FIELD = "__target_s3_changes";
 
 export interface ProjectionOptions {
   format: "csv" | "parquet";
   metadata: boolean;
   /** Used for `_sdc_batched_at`: one instant per file. */
   batchedAt: Date;
+  /** With metadata under invalid_record_policy=nullify: the `_sdc_changes` column (JSON; null when none). */
+  changes?: boolean;
 }
 
 export function quoteIdent(name: string): string {
@@ -66,6 +70,7 @@ export function projectionSql(columns: Column[], options: ProjectionOptions): { 
   const recordType = viaJson ? "JSON" : structType(tree);
   // All of them even without metadata: measured, DuckDB's reader is slower when told fewer of the line's fields.
   const read: Record<string, string> = { [LINE_FIELD]: "BIGINT", [RECEIVED_FIELD]: "BIGINT", record: recordType, time_extracted: "VARCHAR", version: "JSON" };
+  if (options.metadata && options.changes) read[CHANGES_FIELD] = "VARCHAR";
   const readColumns = `{${Object.entries(read).map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`).join(", ")}}`;
   const exprs = columns.map((c) => `${outputExpr(valueExpr(c.path, c.node, viaJson), c.node, options.format)} AS ${quoteIdent(c.name)}`);
   if (options.metadata) exprs.push(...metadataExprs(columns, options, viaJson));
@@ -158,5 +163,6 @@ function metadataExprs(columns: Column[], options: ProjectionOptions, viaJson: b
     ["_sdc_sequence", quoteIdent(LINE_FIELD)],
     ["_sdc_table_version", "TRY_CAST(version AS BIGINT)"],
   ];
+  if (options.changes) all.push(["_sdc_changes", options.format === "csv" ? quoteIdent(CHANGES_FIELD) : `CAST(${quoteIdent(CHANGES_FIELD)} AS JSON)`]);
   return all.filter(([name]) => !taken.has(name)).map(([name, e]) => `${e} AS ${quoteIdent(name)}`);
 }

@@ -13,31 +13,38 @@ const LONG_NUMBER = /\d(?:\.?\d){15}/;
  * double's shortest text is the number's own decimal value.
  */
 export class RecordSource {
+  private given: string | (() => string | undefined) | undefined;
   private raw: string | undefined;
+  private resolved = false;
   private long: boolean | undefined;
   private parsed: LosslessValue | undefined;
 
   get hasText(): boolean {
-    return this.raw !== undefined;
+    return this.text() !== undefined;
   }
 
-  reset(raw: string | undefined): void {
-    this.raw = raw;
+  /** The record's source text, or a function finding it (called only when a long number needs it). */
+  reset(raw: string | (() => string | undefined) | undefined): void {
+    this.given = raw;
+    this.raw = undefined;
+    this.resolved = false;
     this.long = undefined;
     this.parsed = undefined;
   }
 
   /** The decimal value of the number at `instancePath` (a JSON Pointer), `data` being what JSON.parse made of it. */
   decimalAt(instancePath: string, data: number): Decimal | undefined {
-    if (this.raw === undefined || !(this.long ??= LONG_NUMBER.test(this.raw))) return decimalOfNumber(data);
+    const raw = this.text();
+    if (raw === undefined || !(this.long ??= LONG_NUMBER.test(raw))) return decimalOfNumber(data);
     const text = this.textAt(instancePath);
     return text === undefined ? decimalOfNumber(data) : parseDecimal(text);
   }
 
   /** The number's source text at `instancePath`, or undefined (no source, or not a number there). */
   textAt(instancePath: string): string | undefined {
-    if (this.raw === undefined) return undefined;
-    let at: LosslessValue | undefined = (this.parsed ??= parseLossless(this.raw));
+    const raw = this.text();
+    if (raw === undefined) return undefined;
+    let at: LosslessValue | undefined = (this.parsed ??= parseLossless(raw));
     if (instancePath !== "") {
       for (const encoded of instancePath.slice(1).split("/")) {
         const part = encoded.replace(/~1/g, "/").replace(/~0/g, "~");
@@ -47,5 +54,13 @@ export class RecordSource {
       }
     }
     return at instanceof LosslessNumber ? at.text : undefined;
+  }
+
+  private text(): string | undefined {
+    if (!this.resolved) {
+      this.resolved = true;
+      this.raw = typeof this.given === "function" ? this.given() : this.given;
+    }
+    return this.raw;
   }
 }

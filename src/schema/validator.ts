@@ -109,7 +109,8 @@ function ajvFirst(): Ajv {
 }
 /** Lists every error: only for a record that failed, to split type from constraint violations. */
 function ajvEvery(): Ajv {
-  return (everyError ??= addTargetKeywords(new Ajv({ ...BASE_OPTIONS, allErrors: true })));
+  // verbose: each error carries its rule's value (the multipleOf divisor a message names).
+  return (everyError ??= addTargetKeywords(new Ajv({ ...BASE_OPTIONS, allErrors: true, verbose: true })));
 }
 
 function compile(instance: Ajv, schema: JsonSchema): ValidateFunction {
@@ -142,8 +143,11 @@ export interface CheckResult {
   constraints: Violation[];
 }
 
-/** Undefined for a valid record; `rawText` is the record's JSON source (numbers are checked on its digits). */
-export type RecordChecker = (record: Record<string, unknown>, rawText: string | undefined) => CheckResult | undefined;
+/**
+ * Undefined for a valid record. `rawText` is the record's JSON source, or a function finding it (called only for
+ * a record with a long number): numbers are checked on its digits.
+ */
+export type RecordChecker = (record: Record<string, unknown>, rawText: string | (() => string | undefined) | undefined) => CheckResult | undefined;
 
 export interface CheckerOptions {
   /** false (validate_constraints=ignore): constraint-only rules are not checked at all. */
@@ -246,7 +250,8 @@ function describe(error: ErrorObject, path: string[], rule: string): string {
     return `property '${field}' is a number its column cannot hold (beyond a double's range, or more integer digits than its DECIMAL(38, scale) column); declare it as "string" in the schema`;
   }
   if (error.keyword === MULTIPLE_OF) {
-    return `property '${field}' must be a multiple of ${String((error.parentSchema as Record<string, unknown> | undefined)?.[MULTIPLE_OF] ?? "")} (schema rule 'multipleOf', checked on the number's digits)`;
+    const divisor = typeof error.schema === "number" ? ` ${String(error.schema)}` : " its multipleOf";
+    return `property '${field}' must be a multiple of${divisor} (schema rule 'multipleOf', checked on the number's digits)`;
   }
   if (error.keyword === "required") {
     const parent = path.slice(0, -1).join(".");
