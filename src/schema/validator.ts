@@ -4,6 +4,7 @@ import { DECIMAL_PRECISION } from "./columns.js";
 import { decimalOfNumber, inInt64Range, integerDigits, isMultipleOf, outOfDoubleRange } from "./exact-decimal.js";
 import { prepareForValidation, typesOnly, CONSTRAINT_RULES, INT64, MULTIPLE_OF, NUMBER_RANGE } from "./validation-schema.js";
 import { RecordSource } from "./record-source.js";
+import { linearRegExp, UnsupportedPatternError } from "./linear-regexp.js";
 
 /**
  * Record validation against the stream's SCHEMA (ajv, compiled once per schema).
@@ -49,8 +50,11 @@ function validClock(text: string): boolean {
   return oh < 24 && om < 60;
 }
 
-/** Shared by every ajv instance here; another part of the project may tune it (compile limits). */
-const BASE_OPTIONS: Options = { strict: false, validateSchema: false, logger: false, validateFormats: true };
+/**
+ * Shared by every ajv instance here; another part of the project may tune it (compile limits). Patterns run on
+ * RE2 (linear time, linear-regexp.ts).
+ */
+const BASE_OPTIONS: Options = { strict: false, validateSchema: false, logger: false, validateFormats: true, code: { regExp: linearRegExp } };
 
 /** The record whose source text the number keywords read (validation is synchronous: one record at a time). */
 const source = new RecordSource();
@@ -117,6 +121,7 @@ function compile(instance: Ajv, schema: JsonSchema): ValidateFunction {
   try {
     return instance.compile(schema);
   } catch (error) {
+    if (error instanceof UnsupportedPatternError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
     throw new Error(`the schema cannot be compiled for validation (${reason})`);
   }

@@ -141,3 +141,23 @@ describe("invalid_record_policy=nullify", () => {
     expect(rows[2]).toBe(`{"id":7,"price":null,"code":null,"status":null,"qty":2,"updated_at":"2024-01-01T00:00:00Z"}`);
   });
 });
+
+describe("patterns (issue 15 item 4: ReDoS)", () => {
+  const schema = (pattern: string) =>
+    JSON.stringify({ type: "SCHEMA", stream: "s", key_properties: [], schema: { type: "object", properties: { name: { type: "string", pattern } } } });
+
+  it("^(a+)+$ against 40 a's and a '!' does not spin: the record is written and reported", async () => {
+    const input = [schema("^(a+)+$"), JSON.stringify({ type: "RECORD", stream: "s", record: { name: "a".repeat(40) + "!" } }), STATE].join("\n") + "\n";
+    const r = await run({ file_type: "jsonl" }, input);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/property=name.*rule=pattern.*line=2/);
+  });
+
+  it("a pattern RE2 cannot run: one sentence at the SCHEMA line, exit 1, no stack trace", async () => {
+    const r = await run({ file_type: "jsonl" }, [schema("^(a)\\1$"), STATE].join("\n") + "\n");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/line 1/);
+    expect(r.stderr).toMatch(/cannot be run in linear time by RE2/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
