@@ -4,7 +4,7 @@ import type { Logger } from "../log.js";
 import type { SchemaMessage } from "../protocol/singer.js";
 import type { ColumnOptions } from "../schema/columns.js";
 import { changesJson, changesOf, nullifyText } from "../schema/record-changes.js";
-import type { Violation } from "../schema/validator.js";
+import { loneSurrogates, type Violation } from "../schema/validator.js";
 import { rawFieldText } from "../protocol/raw-record.js";
 import { cursorPartitionId, NULL_CURSOR, parseCursor } from "../s3/cursor-partition.js";
 import type { KeyTemplate } from "../s3/key-template.js";
@@ -261,8 +261,10 @@ export class Router {
     }
     if (!plan.check) return undefined;
     const sourceOf = (): string | undefined => incoming.rawText ?? (incoming.lineText !== undefined ? rawFieldText(incoming.lineText, "record") : undefined);
-    const result = plan.check(record, sourceOf);
-    if (!result) return undefined;
+    const checked = plan.check(record, sourceOf);
+    const unicode = loneSurrogates(record, lineTextOf(incoming));
+    if (!checked && unicode.length === 0) return undefined;
+    const result = { types: [...unicode, ...(checked?.types ?? [])], constraints: checked?.constraints ?? [] };
     const o = this.deps.options;
     const enforce = o.validateConstraints === "enforce";
     const invalid = enforce ? [...result.types, ...result.constraints] : result.types;
@@ -341,6 +343,11 @@ export class Router {
       partitions: [...batch.partitions.values()],
     });
   }
+}
+
+/** The text a lone surrogate escape would be in: the line, or the record's own text. */
+function lineTextOf(incoming: IncomingRecord): string {
+  return incoming.lineText ?? incoming.rawText ?? "";
 }
 
 /** The first violation's sentence (and how many more), with the setting that makes constraints pass. */

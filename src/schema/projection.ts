@@ -111,7 +111,28 @@ function structType(tree: ReadTree): string {
  * text as a JSON string (shape-record.ts exactTextRewriter; DuckDB's JSON reader would round long decimals).
  */
 function readType(node: TypeNode): string {
-  return node.kind === "json" || node.kind === "date-time" ? "VARCHAR" : duckType(node);
+  return node.kind === "json" || node.kind === "date-time" ? "VARCHAR" : nestedReadType(node);
+}
+
+/** Inside a STRUCT/LIST: JSON values read as VARCHAR (their exact text), cast back by `valueExpr`. */
+function nestedReadType(node: TypeNode): string {
+  switch (node.kind) {
+    case "json":
+      return "VARCHAR";
+    case "struct":
+      return `STRUCT(${[...(node.fields ?? new Map<string, TypeNode>()).entries()].map(([k, v]) => `${quoteIdent(k)} ${nestedReadType(v)}`).join(", ")})`;
+    case "list":
+      return `${nestedReadType(node.items ?? { kind: "json" })}[]`;
+    default:
+      return duckType(node);
+  }
+}
+
+function hasNestedJson(node: TypeNode): boolean {
+  if (node.kind === "json") return true;
+  if (node.kind === "list") return hasNestedJson(node.items ?? { kind: "json" });
+  if (node.kind === "struct") return [...(node.fields?.values() ?? [])].some(hasNestedJson);
+  return false;
 }
 
 /**
@@ -127,7 +148,9 @@ function timestampFrom(text: string): string {
 function valueExpr(path: string[], node: TypeNode, viaJson: boolean): string {
   if (!viaJson) {
     const ref = ["record", ...path].map(quoteIdent).join(".");
-    return node.kind === "json" ? `CAST(${ref} AS JSON)` : node.kind === "date-time" ? timestampFrom(ref) : ref;
+    if (node.kind === "json") return `CAST(${ref} AS JSON)`;
+    if (node.kind === "date-time") return timestampFrom(ref);
+    return (node.kind === "struct" || node.kind === "list") && hasNestedJson(node) ? `CAST(${ref} AS ${duckType(node)})` : ref;
   }
   const jsonPath = quoteLiteral("$" + path.map((p) => `.${JSON.stringify(p)}`).join(""));
   if (node.kind === "json") return `json_extract(record, ${jsonPath})`;
@@ -142,6 +165,9 @@ function outputExpr(expr: string, node: TypeNode, format: "csv" | "parquet"): st
   switch (node.kind) {
     case "date-time":
       return `strftime(${expr}, '%Y-%m-%dT%H:%M:%S.%fZ')`;
+    case "date":
+      // DuckDB writes year 0 as "0001-01-01 (BC)"; strftime writes ISO 8601's 0000-01-01.
+      return `strftime(${expr}, '%Y-%m-%d')`;
     case "struct":
     case "list":
       return `CAST(to_json(${expr}) AS VARCHAR)`;

@@ -265,3 +265,43 @@ function describe(error: ErrorObject, path: string[], rule: string): string {
   const value = field ? `property '${field}'` : "the record";
   return `${value} ${error.message ?? "is invalid"} (schema rule '${rule}' at ${error.schemaPath})`;
 }
+
+/** A `\uD800`–`\uDFFF` escape: the only way a JSON line can carry a lone surrogate (raw UTF-8 cannot). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Strings (values or property names) holding a lone UTF-16 surrogate (`"a\ud83d b"`): Parquet and CSV store
+ * UTF-8, which cannot encode one, so such a value is a type violation at its own line, in every format.
+ * `line` is the input line: records without a surrogate escape are not walked.
+ */
+export function loneSurrogates(record: Record<string, unknown>, line: string): Violation[] {
+  if (!line.includes("\\u") || !SURROGATE_ESCAPE.test(line)) return [];
+  const out: Violation[] = [];
+  const walk = (value: unknown, path: string[]): void => {
+    if (typeof value === "string") {
+      if (LONE_SURROGATE.test(value)) out.push(surrogateViolation(path, record));
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => walk(v, [...path, String(i)]));
+    } else if (typeof value === "object" && value !== null) {
+      for (const [k, v] of Object.entries(value)) {
+        if (LONE_SURROGATE.test(k)) out.push(surrogateViolation([...path, k], record));
+        else walk(v, [...path, k]);
+      }
+    }
+  };
+  walk(record, []);
+  return out;
+}
+
+function surrogateViolation(path: string[], record: Record<string, unknown>): Violation {
+  const field = path.join(".");
+  return {
+    path,
+    property: propertyName(path, record),
+    rule: "unicode",
+    kind: "type",
+    message: `property '${field}' holds a lone UTF-16 surrogate (an unpaired \\uD800-\\uDFFF escape) that no UTF-8 file can store; the tap must send valid Unicode`,
+  };
+}
