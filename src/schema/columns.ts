@@ -107,7 +107,8 @@ function structOf(s: JsonSchema, nestedTypes: "struct" | "json"): TypeNode {
   if (s["additionalProperties"] !== false && s["additionalProperties"] !== undefined) return { kind: "json" };
   const fields = new Map<string, TypeNode>();
   for (const [name, prop] of Object.entries(props as Record<string, unknown>)) fields.set(name, typeOf(prop, nestedTypes));
-  if (hasCaseCollision([...fields.keys()])) return { kind: "json" };
+  // A field named "" cannot be a STRUCT field (DuckDB has no empty identifier): the object stays JSON, like a collision.
+  if (hasCaseCollision([...fields.keys()]) || fields.has("")) return { kind: "json" };
   return { kind: "struct", fields };
 }
 
@@ -134,6 +135,7 @@ export function columnsOf(properties: Record<string, unknown>, options: ColumnOp
   const columns: Column[] = [];
   const walk = (props: Record<string, unknown>, path: string[], depth: number): void => {
     for (const [name, prop] of Object.entries(props)) {
+      if (name === "") throw new ColumnCollisionError(`a property named "" (empty) cannot be a column in any file format: rename it in the tap, or drop it with a stream map`);
       const childPath = [...path, name];
       const nested = flattenable(prop);
       if (options.flatten && nested && depth < options.flattenMaxDepth) {

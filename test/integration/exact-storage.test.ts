@@ -81,3 +81,22 @@ describe("values that used to fail the whole file are refused at their own line"
     expect(r.stderr).toMatch(/lone UTF-16 surrogate/);
   });
 });
+
+describe("a property named \"\"", () => {
+  for (const fileType of ["parquet", "jsonl"] as const) {
+    it(`${fileType}: at the top level it is refused at its SCHEMA line, in one sentence`, async () => {
+      const r = await run({ file_type: fileType }, [schema({ "": { type: "string" } }), record(`"id":1,"":"e"`)].join("\n") + "\n");
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/line 1/);
+      expect(r.stderr).toMatch(/property named "" \(empty\) cannot be a column/);
+    });
+  }
+
+  it("parquet: inside an object it makes that column JSON, written exactly", async () => {
+    const input = [schema({ o: { type: "object", properties: { "": { type: "string" }, n: { type: "number" } } } }), record(`"id":1,"o":{"":"e","n":12345678901234567.89}`)].join("\n") + "\n";
+    const r = await run({ file_type: "parquet" }, input);
+    expect(r.code, r.stderr).toBe(0);
+    const [row] = await onlyRows();
+    expect(String(row!["o"])).toBe(`{"":"e","n":12345678901234567.89}`);
+  });
+});
