@@ -261,7 +261,7 @@ export class Router {
     }
     if (!plan.check) return undefined;
     const sourceOf = (): string | undefined => incoming.rawText ?? (incoming.lineText !== undefined ? rawFieldText(incoming.lineText, "record") : undefined);
-    const checked = plan.check(record, sourceOf);
+    const checked = plan.check(record, sourceOf, incoming.lineText);
     const unicode = loneSurrogates(record, lineTextOf(incoming));
     if (!checked && unicode.length === 0) return undefined;
     const result = { types: [...unicode, ...(checked?.types ?? [])], constraints: checked?.constraints ?? [] };

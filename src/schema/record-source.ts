@@ -1,41 +1,45 @@
+import { valueRange } from "./record-changes.js";
 import { decimalOfNumber, parseDecimal, type Decimal } from "./exact-decimal.js";
-import { LosslessNumber, parseLossless, type LosslessValue } from "./lossless-json.js";
 
 /**
- * A number with 16 or more significant digits (a dot may sit among them): the only kind whose double's shortest
- * text can differ from the digits sent (1.0000000000000001 → 1, 9007199254740993 → 9007199254740992).
+ * A number with 16 or more digits (a dot may sit among them): the only kind whose double's shortest text can
+ * differ from the digits sent (1.0000000000000001 → 1, 9007199254740993 → 9007199254740992). Matches inside
+ * strings too, which only adds harmless candidates.
  */
-const LONG_NUMBER = /\d(?:\.?\d){15}/;
+const LONG_NUMBER = /-?(?:\d\.?){16,}\d*(?:[eE][+-]?\d+)?/g;
 
 /**
- * The source text of the record being validated, for the keywords that judge a number by its digits. A value's
- * text is looked up (one lossless parse per record) only when the record has a long number; otherwise the
- * double's shortest text is the number's own decimal value.
+ * The source text of the record being validated, for the keywords that judge a number by its digits. The line
+ * is scanned once for long numbers (only when it has one); a value whose double is not one of theirs was sent
+ * with at most 15 significant digits, so the double's shortest text is its exact decimal value. Otherwise its
+ * source text is looked up along its path (only then is the record's text needed).
  */
 export class RecordSource {
   private given: string | (() => string | undefined) | undefined;
   private raw: string | undefined;
   private resolved = false;
-  private long: boolean | undefined;
-  private parsed: LosslessValue | undefined;
+  private scanText: string | undefined;
+  private long: Set<number> | undefined;
 
   get hasText(): boolean {
-    return this.text() !== undefined;
+    return this.scanText !== undefined || this.text() !== undefined;
   }
 
-  /** The record's source text, or a function finding it (called only when a long number needs it). */
-  reset(raw: string | (() => string | undefined) | undefined): void {
+  /**
+   * `raw`: the record's source text, or a function finding it (called only when a long number needs it).
+   * `scan`: text holding the record (the input line), searched for long numbers; the record's text by default.
+   */
+  reset(raw: string | (() => string | undefined) | undefined, scan?: string): void {
     this.given = raw;
     this.raw = undefined;
     this.resolved = false;
+    this.scanText = scan;
     this.long = undefined;
-    this.parsed = undefined;
   }
 
   /** The decimal value of the number at `instancePath` (a JSON Pointer), `data` being what JSON.parse made of it. */
   decimalAt(instancePath: string, data: number): Decimal | undefined {
-    const raw = this.text();
-    if (raw === undefined || !(this.long ??= LONG_NUMBER.test(raw))) return decimalOfNumber(data);
+    if (!this.longNumbers().has(data)) return decimalOfNumber(data);
     const text = this.textAt(instancePath);
     return text === undefined ? decimalOfNumber(data) : parseDecimal(text);
   }
@@ -44,16 +48,28 @@ export class RecordSource {
   textAt(instancePath: string): string | undefined {
     const raw = this.text();
     if (raw === undefined) return undefined;
-    let at: LosslessValue | undefined = (this.parsed ??= parseLossless(raw));
-    if (instancePath !== "") {
-      for (const encoded of instancePath.slice(1).split("/")) {
-        const part = encoded.replace(/~1/g, "/").replace(/~0/g, "~");
-        if (Array.isArray(at)) at = at[Number(part)];
-        else if (at !== null && typeof at === "object" && !(at instanceof LosslessNumber)) at = Object.prototype.hasOwnProperty.call(at, part) ? at[part] : undefined;
-        else return undefined;
-      }
-    }
-    return at instanceof LosslessNumber ? at.text : undefined;
+    const path = instancePath === "" ? [] : instancePath.slice(1).split("/").map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const range = valueRange(raw, path);
+    if (!range) return undefined;
+    const text = raw.slice(range.start, range.end);
+    return /^-?\d/.test(text) ? text : undefined;
+  }
+
+  /** Whether a number could have been rounded to 0 (an exponent of -100 or below somewhere in the text). */
+  mayUnderflow(): boolean {
+    const scan = this.scanText ?? this.text();
+    return scan !== undefined && /[eE]-\d{3}/.test(scan);
+  }
+
+  /** The doubles of the long numbers in the scanned text (empty when it has none). */
+  private longNumbers(): Set<number> {
+    if (this.long) return this.long;
+    const scan = this.scanText ?? this.text();
+    this.long = new Set();
+    if (scan === undefined) return this.long;
+    LONG_NUMBER.lastIndex = 0;
+    for (const m of scan.matchAll(LONG_NUMBER)) this.long.add(Number(m[0]));
+    return this.long;
   }
 
   private text(): string | undefined {

@@ -90,9 +90,11 @@ function addTargetKeywords(instance: Ajv): Ajv {
     type: "number",
     errors: false,
     validate: (scale: number, data: number, _s: unknown, cxt?: { instancePath: string }) => {
-      if (data === 0 || !Number.isFinite(data)) {
+      // ±Infinity can only come from a number beyond a double's range; 0 from 0 or from an underflow (1e-400).
+      if (!Number.isFinite(data)) return false;
+      if (data === 0 && source.mayUnderflow()) {
         const text = source.textAt(cxt?.instancePath ?? "");
-        if (outOfDoubleRange(text ?? String(data), data)) return false;
+        if (outOfDoubleRange(text ?? "0", data)) return false;
       }
       if (scale <= 0 || Math.abs(data) < 1e15) return true;
       const value = source.decimalAt(cxt?.instancePath ?? "", data);
@@ -152,7 +154,12 @@ export interface CheckResult {
  * Undefined for a valid record. `rawText` is the record's JSON source, or a function finding it (called only for
  * a record with a long number): numbers are checked on its digits.
  */
-export type RecordChecker = (record: Record<string, unknown>, rawText: string | (() => string | undefined) | undefined) => CheckResult | undefined;
+export type RecordChecker = (
+  record: Record<string, unknown>,
+  rawText: string | (() => string | undefined) | undefined,
+  /** Text holding the record (its input line), searched once for long numbers; the record's own text by default. */
+  scanText?: string,
+) => CheckResult | undefined;
 
 export interface CheckerOptions {
   /** false (validate_constraints=ignore): constraint-only rules are not checked at all. */
@@ -166,8 +173,8 @@ export function compileRecordChecker(schema: JsonSchema, options: CheckerOptions
   const main = compile(ajvFirst(), options.constraints ? full : types);
   let everyType: ValidateFunction | undefined;
   let everyRule: ValidateFunction | undefined;
-  return (record, rawText) => {
-    source.reset(rawText);
+  return (record, rawText, scanText) => {
+    source.reset(rawText, scanText);
     try {
       if (main(record)) return undefined;
       everyType ??= compile(ajvEvery(), types);

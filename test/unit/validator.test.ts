@@ -58,6 +58,14 @@ describe("compileRecordChecker: exact numbers, types apart from constraints", ()
     expect(result?.constraints.map((v) => [v.property, v.rule])).toEqual([["price", "multipleOf"]]);
   });
 
+  it("a long number's double colliding with a short one's: each is judged on its own digits", () => {
+    const c = compileRecordChecker({ type: "object", properties: { a: { type: "number", multipleOf: 0.01 }, b: { type: "number", multipleOf: 0.01 }, n: { type: "integer" } } });
+    const text = `{"a":1,"b":1.0000000000000001,"n":9223372036854775807}`;
+    expect(c(JSON.parse(text) as Record<string, unknown>, text)?.constraints.map((v) => v.property)).toEqual(["b"]);
+    const line = `{"type":"RECORD","stream":"s","record":${text}}`;
+    expect(c(JSON.parse(text) as Record<string, unknown>, () => text, line)?.constraints.map((v) => v.property)).toEqual(["b"]);
+  });
+
   it("lists every constraint violation, with nested properties folded per array", () => {
     const result = run(`{"id":1,"price":1.001,"ratio":1,"name":"ÄÖÜé","status":"stale","at":"2024-01-01T00:00:00Z","items":[{"amount":1.001,"sku":"abc"}]}`);
     expect(result?.types).toEqual([]);
