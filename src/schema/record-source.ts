@@ -3,10 +3,12 @@ import { decimalOfNumber, parseDecimal, type Decimal } from "./exact-decimal.js"
 
 /**
  * A number with 16 or more digits (a dot may sit among them): the only kind whose double's shortest text can
- * differ from the digits sent (1.0000000000000001 → 1, 9007199254740993 → 9007199254740992). Matches inside
- * strings too, which only adds harmless candidates.
+ * differ from the digits sent (1.0000000000000001 → 1, 9007199254740993 → 9007199254740992). A run of digits and
+ * dots (no backtracking); it matches inside strings too and 15 digits with a dot, which only adds harmless candidates.
  */
-const LONG_NUMBER = /-?(?:\d\.?){16,}\d*(?:[eE][+-]?\d+)?/g;
+const LONG_NUMBER = /-?[\d.]{16,}(?:[eE][+-]?\d+)?/g;
+const NONE: ReadonlySet<number> = new Set();
+const HAS_LONG_NUMBER = /[\d.]{16}/;
 
 /**
  * The source text of the record being validated, for the keywords that judge a number by its digits. The line
@@ -19,7 +21,7 @@ export class RecordSource {
   private raw: string | undefined;
   private resolved = false;
   private scanText: string | undefined;
-  private long: Set<number> | undefined;
+  private long: ReadonlySet<number> | undefined;
 
   get hasText(): boolean {
     return this.scanText !== undefined || this.text() !== undefined;
@@ -35,6 +37,11 @@ export class RecordSource {
     this.resolved = false;
     this.scanText = scan;
     this.long = undefined;
+  }
+
+  /** Whether `data` may come from a long number (its shortest text may not be the digits sent). */
+  isLong(data: number): boolean {
+    return this.longNumbers().has(data);
   }
 
   /** The decimal value of the number at `instancePath` (a JSON Pointer), `data` being what JSON.parse made of it. */
@@ -62,14 +69,15 @@ export class RecordSource {
   }
 
   /** The doubles of the long numbers in the scanned text (empty when it has none). */
-  private longNumbers(): Set<number> {
+  private longNumbers(): ReadonlySet<number> {
     if (this.long) return this.long;
     const scan = this.scanText ?? this.text();
-    this.long = new Set();
-    if (scan === undefined) return this.long;
-    LONG_NUMBER.lastIndex = 0;
-    for (const m of scan.matchAll(LONG_NUMBER)) this.long.add(Number(m[0]));
-    return this.long;
+    this.long = NONE;
+    // One test per line; the numbers are collected only from the rare line that has one.
+    if (scan === undefined || !HAS_LONG_NUMBER.test(scan)) return this.long;
+    const found = new Set<number>();
+    for (const m of scan.matchAll(LONG_NUMBER)) found.add(Number(m[0]));
+    return (this.long = found);
   }
 
   private text(): string | undefined {

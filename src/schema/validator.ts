@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from "ajv";
 import type { JsonSchema } from "../protocol/singer.js";
 import { DECIMAL_PRECISION } from "./columns.js";
-import { decimalOfNumber, inInt64Range, integerDigits, isMultipleOf, outOfDoubleRange } from "./exact-decimal.js";
+import { decimalOfNumber, inInt64Range, integerDigits, isMultipleOf, outOfDoubleRange, type Decimal } from "./exact-decimal.js";
 import { prepareForValidation, typesOnly, CONSTRAINT_RULES, INT64, MULTIPLE_OF, NUMBER_RANGE } from "./validation-schema.js";
 import { RecordSource } from "./record-source.js";
 import { linearRegExp, UnsupportedPatternError } from "./linear-regexp.js";
@@ -80,9 +80,18 @@ function addTargetKeywords(instance: Ajv): Ajv {
     type: "number",
     errors: false,
     validate: (divisor: number, data: number, _s: unknown, cxt?: { instancePath: string }) => {
-      const d = decimalOfNumber(divisor);
+      const d = divisorOf(divisor);
+      if (d === undefined || d.digits === "0") return false;
+      // The common case (multipleOf 0.01 and a short number): count the decimals of the double's shortest text.
+      if (d.digits === "1" && d.exponent <= 0 && !source.isLong(data)) {
+        const text = String(data);
+        if (!text.includes("e")) {
+          const dot = text.indexOf(".");
+          return dot < 0 || text.length - dot - 1 <= -d.exponent;
+        }
+      }
       const value = source.decimalAt(cxt?.instancePath ?? "", data);
-      return d !== undefined && value !== undefined && d.digits !== "0" && isMultipleOf(value, d);
+      return value !== undefined && isMultipleOf(value, d);
     },
   });
   instance.addKeyword({
@@ -105,6 +114,13 @@ function addTargetKeywords(instance: Ajv): Ajv {
   instance.addFormat("date", { type: "string", validate: (s: string) => DATE.test(s) && validDate(s) });
   instance.addFormat("time", { type: "string", validate: (s: string) => TIME.test(s) && validClock(s) });
   return instance;
+}
+
+const divisors = new Map<number, Decimal | undefined>();
+/** A schema's multipleOf as a decimal (parsed once per value). */
+function divisorOf(divisor: number): Decimal | undefined {
+  if (!divisors.has(divisor)) divisors.set(divisor, decimalOfNumber(divisor));
+  return divisors.get(divisor);
 }
 
 let firstError: Ajv | undefined;
