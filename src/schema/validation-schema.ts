@@ -9,11 +9,12 @@ export const NUMBER_RANGE = "x-target-s3-number-range";
 /**
  * Rules that do not change what is written (validate_constraints): a value breaking one is still a value of its
  * column's type. Everything else that fails (type, date-time/date/time format, integer or number range, a
- * failed anyOf of types) is a type violation.
+ * failed anyOf of types, a missing `required` property, which the Singer SDK's conformance samples expect to
+ * fail) is a type violation.
  */
 export const CONSTRAINT_RULES = new Set([
   "maxLength", "minLength", "pattern", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
-  MULTIPLE_OF, "multipleOf", "minItems", "maxItems", "uniqueItems", "required", "additionalProperties", "minProperties",
+  MULTIPLE_OF, "multipleOf", "minItems", "maxItems", "uniqueItems", "additionalProperties", "minProperties",
   "maxProperties", "dependencies", "dependentRequired", "dependentSchemas", "propertyNames", "contains", "minContains",
   "maxContains", "not", "if", "then", "else", "unevaluatedProperties", "unevaluatedItems",
 ]);
