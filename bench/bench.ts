@@ -65,6 +65,8 @@ interface Options {
   rss: 'time' | 'preload';
   fakeTarget: boolean;
   cli: string;
+  /** Amounts carry multipleOf (generate.ts decimalAmounts). */
+  decimalAmounts: boolean;
 }
 
 interface Stages {
@@ -118,6 +120,7 @@ function parseOptions(argv: string[]): Options {
       timeout: { type: 'string', default: '1800' },
       rss: { type: 'string' },
       'fake-target': { type: 'boolean', default: false },
+      'decimal-amounts': { type: 'boolean', default: false },
       cli: { type: 'string', default: join(ROOT, 'dist', 'src', 'cli.js') },
       help: { type: 'boolean', default: false },
     },
@@ -126,7 +129,8 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(
       'usage: npm run bench -- [--sizes 100000,1000000] [--formats parquet,csv.gz,jsonl,csv] [--repeat N]\n' +
         '                       [--seed S] [--memory-limit 1GB] [--timeout SECONDS] [--rss time|preload]\n' +
-        '                       [--cli dist/src/cli.js] [--fake-target]\n' +
+        '                       [--cli dist/src/cli.js] [--fake-target] [--decimal-amounts]\n' +
+        '--decimal-amounts declares amounts with multipleOf (0.01, 0.0001, 0.001; 0.000001 nested), as tap-postgres does for NUMERIC\n' +
         '--formats none runs the floor only; --fake-target runs bench/fake-target.ts instead of the CLI (tests the runner)\n' +
         `formats: ${Object.keys(FORMATS).join(', ')}\n`,
     );
@@ -156,6 +160,7 @@ function parseOptions(argv: string[]): Options {
     rss,
     fakeTarget: values['fake-target'],
     cli: resolve(values.cli),
+    decimalAmounts: values['decimal-amounts'],
   };
 }
 
@@ -362,11 +367,11 @@ async function dropBucket(s3: LocalS3, bucket: string, keys: readonly string[]):
 // Runs
 
 function inputFor(size: number, opts: Options, dir: string): { file: string; bytes: number } {
-  const file = join(dir, `singer-v${GENERATOR_VERSION}-seed${opts.seed}-${size}.jsonl`);
+  const file = join(dir, `singer-v${GENERATOR_VERSION}-seed${opts.seed}-${size}${opts.decimalAmounts ? '-decimal' : ''}.jsonl`);
   if (!existsSync(file)) {
     log(`generating ${size} records → ${file}`);
     const t0 = performance.now();
-    const s = generateToFile(size, file, { seed: opts.seed });
+    const s = generateToFile(size, file, { seed: opts.seed, decimalAmounts: opts.decimalAmounts });
     log(`generated ${(s.bytes / 1e6).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   } else {
     log(`using cached input ${file}`);

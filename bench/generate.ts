@@ -37,6 +37,12 @@ const BLOCK: readonly StreamName[] = [
 
 export interface GenerateOptions {
   seed?: number;
+  /**
+   * Amounts declared as pipelinewise tap-postgres declares NUMERIC(p, s) columns: `multipleOf` 0.01 (totals,
+   * lifetime values), 0.0001 (tax rates), 0.001 (event values), 0.000001 (coordinates, inside a STRUCT); the
+   * values are the same. Parquet then writes them as DECIMAL, and validation checks every multipleOf.
+   */
+  decimalAmounts?: boolean;
   /** Flush to `write` when the pending text reaches this many characters. */
   chunkChars?: number;
 }
@@ -194,6 +200,26 @@ export const SCHEMAS: Record<StreamName, { schema: object; key_properties: strin
     },
   },
 };
+
+/** `multipleOf` per property path, for GenerateOptions.decimalAmounts. */
+const DECIMAL_AMOUNTS: Record<StreamName, Record<string, number>> = {
+  orders: { total: 0.01, tax_rate: 0.0001, 'shipping.lat': 0.000001, 'shipping.lon': 0.000001 },
+  customers: { lifetime_value: 0.01 },
+  events: { value: 0.001 },
+};
+
+/** The stream's schema, with `multipleOf` on its amounts when asked. */
+export function schemaOf(stream: StreamName, options: GenerateOptions = {}): object {
+  const schema = SCHEMAS[stream].schema;
+  if (!options.decimalAmounts) return schema;
+  const copy = structuredClone(schema) as { properties: Record<string, Record<string, unknown>> };
+  for (const [path, multipleOf] of Object.entries(DECIMAL_AMOUNTS[stream])) {
+    let node: Record<string, unknown> = copy;
+    for (const part of path.split('.')) node = (node['properties'] as Record<string, Record<string, unknown>>)[part]!;
+    node['multipleOf'] = multipleOf;
+  }
+  return copy;
+}
 
 // ---------------------------------------------------------------------------------------
 // Value vocabularies
@@ -512,7 +538,7 @@ export function generateSinger(
       JSON.stringify({
         type: 'SCHEMA',
         stream,
-        schema: s.schema,
+        schema: schemaOf(stream, options),
         key_properties: s.key_properties,
         bookmark_properties: s.bookmark_properties,
       }),

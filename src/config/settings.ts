@@ -10,7 +10,8 @@ export type Compression = "none" | "gzip";
 export type ParquetCompression = "snappy" | "zstd" | "gzip" | "uncompressed";
 export type ColumnHeaderFormat = "upper" | "lower";
 export type ParquetNestedTypes = "struct" | "json";
-export type InvalidRecordPolicy = "fail" | "skip" | "quarantine";
+export type InvalidRecordPolicy = "fail" | "skip" | "quarantine" | "nullify";
+export type ValidateConstraints = "warn" | "enforce" | "ignore";
 export type ServerSideEncryption = "AES256" | "aws:kms";
 export type StorageClass =
   | "STANDARD"
@@ -78,6 +79,7 @@ export interface Settings {
   // Records
   validate_records: boolean;
   invalid_record_policy: InvalidRecordPolicy;
+  validate_constraints: ValidateConstraints;
   add_record_metadata: boolean;
   flattening_enabled: boolean;
   flattening_max_depth: number;
@@ -152,6 +154,7 @@ export const SETTING_NAMES = [
   "max_pending_flushes",
   "validate_records",
   "invalid_record_policy",
+  "validate_constraints",
   "add_record_metadata",
   "flattening_enabled",
   "flattening_max_depth",

@@ -59,8 +59,15 @@ export interface RunManifest {
   byte_count: number;
   streams: Record<string, { objects: number; rows: number; bytes: number; redshift_manifest?: string }>;
   objects: ManifestObject[];
+  /** Per stream with any: records refused under invalid_record_policy, fields of kept records that broke a rule. */
+  validation?: ValidationSummary;
   entries?: RedshiftEntry[];
 }
+
+export type ValidationSummary = Record<
+  string,
+  { invalid_records: number; field_violations: Array<{ property: string; rule: string; kind: "type" | "constraint"; action: "written" | "nullified"; count: number; first_line: number }> }
+>;
 
 export interface ManifestInput {
   bucket: string;
@@ -75,6 +82,7 @@ export interface ManifestInput {
   finishedAt: Date;
   stored: readonly StoredObject[];
   redshiftEntries: boolean;
+  validation?: ValidationSummary;
 }
 
 export interface ManifestUpload {
@@ -144,6 +152,7 @@ export function buildManifests(input: ManifestInput): ManifestUpload[] {
     streams,
     objects,
   };
+  if (input.validation && Object.keys(input.validation).length > 0) manifest.validation = input.validation;
   if (input.redshiftEntries) manifest.entries = stored.map((o) => entryOf(input.bucket, o));
   uploads.push({ key: manifestKey(input.prefixParts, input.connectionRunId), body: manifest });
   return uploads;

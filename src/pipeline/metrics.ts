@@ -1,4 +1,15 @@
+import type { InvalidRecordPolicy } from "../config/settings.js";
 import type { Logger } from "../log.js";
+
+export interface FieldViolationCount {
+  stream: string;
+  property: string;
+  rule: string;
+  kind: "type" | "constraint";
+  action: "written" | "nullified";
+  count: number;
+  first_line: number;
+}
 
 export type Stage = "parse" | "validate" | "buffer" | "convert" | "upload";
 
@@ -23,6 +34,8 @@ export class Metrics {
   readonly skipped = new Map<string, number>();
   /** Messages of a type the target does not know (skipped with a warning), by type. */
   readonly unknownMessages = new Map<string, number>();
+  /** Fields that broke a schema rule in records that were kept, by stream, property, rule and what was done. */
+  readonly violations = new Map<string, FieldViolationCount>();
   files = 0;
   bytesUploaded = 0;
   rowsUploaded = 0;
@@ -38,7 +51,7 @@ export class Metrics {
   constructor(
     private readonly logger: Logger,
     /** The run's invalid_record_policy: tags invalid_record_count. */
-    private readonly invalidRecordPolicy: "fail" | "skip" | "quarantine" = "skip",
+    private readonly invalidRecordPolicy: InvalidRecordPolicy = "skip",
   ) {}
 
   countRecord(stream: string): void {
@@ -51,6 +64,23 @@ export class Metrics {
 
   countUnknownMessage(type: string): void {
     this.unknownMessages.set(type, (this.unknownMessages.get(type) ?? 0) + 1);
+  }
+
+  /** A kept record's field that broke a rule: written as sent ("written") or as null ("nullified"). */
+  countViolation(stream: string, property: string, rule: string, kind: "type" | "constraint", action: "written" | "nullified", line: number): void {
+    const id = JSON.stringify([stream, property, rule, kind, action]);
+    const entry = this.violations.get(id);
+    if (entry) entry.count++;
+    else this.violations.set(id, { stream, property, rule, kind, action, count: 1, first_line: line });
+  }
+
+  /** Per stream: records refused under invalid_record_policy, and the kept records' field violations. */
+  validationSummary(): Record<string, { invalid_records: number; field_violations: Array<Omit<FieldViolationCount, "stream">> }> {
+    const out: Record<string, { invalid_records: number; field_violations: Array<Omit<FieldViolationCount, "stream">> }> = {};
+    const of = (stream: string) => (out[stream] ??= { invalid_records: 0, field_violations: [] });
+    for (const [stream, n] of this.skipped) of(stream).invalid_records = n;
+    for (const { stream, ...rest } of this.violations.values()) of(stream).field_violations.push(rest);
+    return out;
   }
 
   addStage(stage: Stage, seconds: number): void {
@@ -91,6 +121,9 @@ export class Metrics {
     for (const [stream, n] of this.records) this.counter("record_count", n, { stream }, final);
     for (const [stream, n] of this.skipped) this.counter("invalid_record_count", n, { stream, policy: this.invalidRecordPolicy }, final);
     for (const [type, n] of this.unknownMessages) this.counter("skipped_message_count", n, { message_type: type }, final);
+    for (const v of this.violations.values()) {
+      this.counter("field_violation_count", v.count, { stream: v.stream, property: v.property, rule: v.rule, kind: v.kind, action: v.action }, final);
+    }
     this.counter("file_count", this.files, {}, final);
     this.counter("rows_uploaded", this.rowsUploaded, {}, final);
     this.counter("bytes_uploaded", this.bytesUploaded, {}, final);

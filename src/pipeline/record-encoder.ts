@@ -1,5 +1,5 @@
 import { objectFields, rawAtPath } from "../schema/lossless-json.js";
-import { LINE_FIELD, RECEIVED_FIELD } from "../schema/projection.js";
+import { CHANGES_FIELD, LINE_FIELD, RECEIVED_FIELD } from "../schema/projection.js";
 import { rawFieldText } from "../protocol/raw-record.js";
 import type { SpoolEntry } from "./spool-entry.js";
 import type { ExactTextRewriter } from "../schema/shape-record.js";
@@ -15,6 +15,8 @@ export interface IncomingRecord {
   version: number | undefined;
   /** The whole input line, when the record is its top-level `record` field (Singer): written to spools as bytes. */
   lineBytes?: Buffer | undefined;
+  /** invalid_record_policy=nullify: the fields written as null, as `_sdc_changes` JSON text (record-changes.ts). */
+  changes?: string | undefined;
 }
 
 /** The record's source text: given, found in its line on demand, or (no source) serialised. */
@@ -45,12 +47,14 @@ export function duckEncoder(withReceived: boolean): RecordEncoder {
       return { prefix: `{"${LINE_FIELD}":${line},`, bytes: incoming.lineBytes };
     }
     const received = withReceived ? `,"${RECEIVED_FIELD}":${Date.now()}` : "";
+    // The changes' JSON text as a JSON string: DuckDB reads it as VARCHAR, exactly (projection.ts).
+    const changes = incoming.changes === undefined ? "" : `,"${CHANGES_FIELD}":${JSON.stringify(incoming.changes)}`;
     const te = incoming.timeExtracted === undefined ? "" : `,"time_extracted":${JSON.stringify(incoming.timeExtracted)}`;
     const version = incoming.version === undefined ? "" : `,"version":${incoming.version}`;
     // Found and rewritten in the Singer line in one pass when it can; otherwise the record's text, then rewritten.
     const inLine = exactText && incoming.rawText === undefined && incoming.lineText !== undefined ? exactText.inLine(incoming.lineText) : undefined;
     const raw = inLine ?? (exactText ? exactText(sourceOf(incoming)) : sourceOf(incoming));
-    return `{"${LINE_FIELD}":${line}${received}${te}${version},"record":${raw}}\n`;
+    return `{"${LINE_FIELD}":${line}${received}${te}${version}${changes},"record":${raw}}\n`;
   };
 }
 
@@ -62,7 +66,7 @@ const SDC_FIELDS = ["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", 
  * re-serialised, so numbers keep every digit. A tap's own `_sdc_deleted_at` is kept (even if the schema omits it);
  * the other `_sdc_*` values are the target's.
  */
-export function jsonEncoder(metadata: boolean): RecordEncoder {
+export function jsonEncoder(metadata: boolean, changesColumn = false): RecordEncoder {
   return (incoming, line, batchedAt, shape) => {
     const { record } = incoming;
     const raw = sourceOf(incoming);
@@ -70,7 +74,7 @@ export function jsonEncoder(metadata: boolean): RecordEncoder {
       if (!metadata) return raw + "\n";
       if (!SDC_FIELDS.some((f) => f in record)) {
         // Fast path: splice the metadata in front of the source text.
-        const fields = JSON.stringify(sdcValues(line, incoming, batchedAt));
+        const fields = JSON.stringify(sdcValues(line, incoming, batchedAt, changesColumn));
         const inner = raw.slice(raw.indexOf("{") + 1).trimStart();
         const deleted = "_sdc_deleted_at" in record ? "" : `,"_sdc_deleted_at":null`;
         return inner.startsWith("}") ? `${fields.slice(0, -1)}${deleted}}\n` : `${fields.slice(0, -1)}${deleted},${inner}\n`;
@@ -78,7 +82,7 @@ export function jsonEncoder(metadata: boolean): RecordEncoder {
     }
     const members = shape ? shape(record, raw) : (objectFields(raw) ?? []);
     if (!metadata) return `{${joinMembers(members)}}\n`;
-    const ours = sdcValues(line, incoming, batchedAt);
+    const ours = sdcValues(line, incoming, batchedAt, changesColumn);
     const kept = members.filter(([name]) => !(name in ours));
     if (!kept.some(([name]) => name === "_sdc_deleted_at")) {
       const sent = "_sdc_deleted_at" in record ? rawAtPath(raw, ["_sdc_deleted_at"]) : undefined;
@@ -93,12 +97,14 @@ function joinMembers(members: Array<[string, string]>): string {
   return members.map(([name, value]) => `${JSON.stringify(name)}:${value}`).join(",");
 }
 
-function sdcValues(line: number, incoming: IncomingRecord, batchedAt: string): Record<string, unknown> {
-  return {
+function sdcValues(line: number, incoming: IncomingRecord, batchedAt: string, changesColumn: boolean): Record<string, unknown> {
+  const values: Record<string, unknown> = {
     _sdc_extracted_at: incoming.timeExtracted ?? null,
     _sdc_received_at: new Date().toISOString(),
     _sdc_batched_at: batchedAt,
     _sdc_sequence: line,
     _sdc_table_version: incoming.version ?? null,
   };
+  if (changesColumn) values["_sdc_changes"] = incoming.changes === undefined ? null : (JSON.parse(incoming.changes) as unknown);
+  return values;
 }

@@ -1,7 +1,11 @@
+import type { InvalidRecordPolicy, ValidateConstraints } from "../config/settings.js";
 import { InputError, RecordValidationError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { SchemaMessage } from "../protocol/singer.js";
 import type { ColumnOptions } from "../schema/columns.js";
+import { changesJson, changesOf, nullifyText } from "../schema/record-changes.js";
+import { loneSurrogates, type Violation } from "../schema/validator.js";
+import { rawFieldText } from "../protocol/raw-record.js";
 import { cursorPartitionId, NULL_CURSOR, parseCursor } from "../s3/cursor-partition.js";
 import type { KeyTemplate } from "../s3/key-template.js";
 import { Batch, type SinkOpener } from "./batch.js";
@@ -15,7 +19,9 @@ import { buildPlan, schemaHash, type StreamPlan } from "./stream-plan.js";
 export interface RouterOptions {
   columns: ColumnOptions;
   validate: boolean;
-  invalidRecordPolicy: "fail" | "skip" | "quarantine";
+  invalidRecordPolicy: InvalidRecordPolicy;
+  /** Constraint-only violations: written and reported (warn), refused under the policy (enforce), unchecked (ignore). */
+  validateConstraints?: ValidateConstraints;
   cursorFields: Record<string, string>;
   batchSizeRows: number;
   maxFileChars: number;
@@ -74,6 +80,8 @@ const HELD_CHECK_RECORDS = 1024;
 export class Router {
   private readonly streams = new Map<string, StreamState>();
   private readonly warnedTypes = new Set<string>();
+  /** Stream + property pairs already reported by a WARN (one per pair; the rest are counted). */
+  private readonly warnedFields = new Set<string>();
   /** The table version of the latest ACTIVATE_VERSION per stream: `_sdc_table_version` of records without one. */
   private readonly versions = new Map<string, number>();
   private recordsSinceHeldCheck = 0;
@@ -139,7 +147,11 @@ export class Router {
     }
     let plan: StreamPlan;
     try {
-      plan = buildPlan(message, { ...this.deps.options.columns, validate: this.deps.options.validate, cursorFields: this.deps.options.cursorFields, reshapeJson: this.deps.options.reshapeJson });
+      plan = buildPlan(message, {
+        ...this.deps.options.columns,
+        validate: this.deps.options.validate,
+        constraints: this.deps.options.validateConstraints !== "ignore",
+        cursorFields: this.deps.options.cursorFields, reshapeJson: this.deps.options.reshapeJson });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new InputError(`the SCHEMA for stream '${message.stream}' cannot be used: ${reason}`, line);
@@ -177,9 +189,10 @@ export class Router {
     }
     const metrics = this.deps.metrics;
     const validating = metrics.stageClock();
-    const problem = this.problemWith(incoming.record, plan);
+    const verdict = this.judge(stream, incoming, plan, line);
     metrics.addSampled("validate", validating);
-    if (problem !== undefined) return this.refuse(stream, line, problem, text);
+    if (typeof verdict === "string") return this.refuse(stream, line, verdict, text);
+    if (verdict) incoming = verdict;
 
     const cursor = this.deps.template.usesCursor && plan.cursorField !== undefined ? parseCursor(incoming.record[plan.cursorField]) : NULL_CURSOR;
     const partition = this.deps.template.usesCursor ? cursorPartitionId(this.deps.template.cursorNeeds, cursor, this.deps.options.timeZone) : "";
@@ -235,24 +248,57 @@ export class Router {
     return true;
   }
 
-  private problemWith(record: Record<string, unknown>, plan: StreamPlan): string | undefined {
+  /**
+   * Undefined: write the record as it is. A string: the record is invalid (the reason), for the policy.
+   * An IncomingRecord: the record with its offending fields nulled (invalid_record_policy=nullify).
+   * Key properties and type violations follow the policy; constraint violations validate_constraints.
+   */
+  private judge(stream: string, incoming: IncomingRecord, plan: StreamPlan, line: number): string | IncomingRecord | undefined {
+    const { record } = incoming;
     for (const key of plan.keyProperties) {
+      // nullify cannot repair a missing key: the record is refused as under skip.
       if (record[key] === undefined || record[key] === null) return `key property '${key}' is missing or null`;
     }
-    return plan.check?.(record);
+    if (!plan.check) return undefined;
+    const sourceOf = (): string | undefined => incoming.rawText ?? (incoming.lineText !== undefined ? rawFieldText(incoming.lineText, "record") : undefined);
+    const checked = plan.check(record, sourceOf, incoming.lineText);
+    const unicode = loneSurrogates(record, lineTextOf(incoming));
+    if (!checked && unicode.length === 0) return undefined;
+    const result = { types: [...unicode, ...(checked?.types ?? [])], constraints: checked?.constraints ?? [] };
+    const o = this.deps.options;
+    const enforce = o.validateConstraints === "enforce";
+    const invalid = enforce ? [...result.types, ...result.constraints] : result.types;
+    if (invalid.length > 0 && o.invalidRecordPolicy !== "nullify") return reasonOf(invalid, enforce);
+    for (const v of enforce ? [] : result.constraints) this.reportField(stream, v, "written", line);
+    if (invalid.length === 0) return undefined;
+    for (const v of invalid) this.reportField(stream, v, "nullified", line);
+    const changes = changesOf(invalid);
+    const source = sourceOf() ?? JSON.stringify(record);
+    const rawText = nullifyText(source, changes.map((c) => c.path));
+    return { ...incoming, record: JSON.parse(rawText) as Record<string, unknown>, rawText, lineText: undefined, lineBytes: undefined, changes: changesJson(changes) };
+  }
+
+  /** Counts a kept record's field violation; the first of each stream + property is logged with its line and rule. */
+  private reportField(stream: string, v: Violation, action: "written" | "nullified", line: number): void {
+    this.deps.metrics.countViolation(stream, v.property, v.rule, v.kind, action, line);
+    const id = `${stream}\u0000${v.property}`;
+    if (this.warnedFields.has(id)) return;
+    this.warnedFields.add(id);
+    const what = action === "written" ? "values that break a schema constraint are written as sent (validate_constraints=warn; enforce to refuse them)" : "values that break a schema rule are written as null (invalid_record_policy=nullify)";
+    this.deps.logger.warn(what, { stream, property: v.property, rule: v.rule, line, reason: v.message });
   }
 
   private refuse(stream: string, line: number, problem: string, text: string): Promise<void> | undefined {
     const policy = this.deps.options.invalidRecordPolicy;
     if (policy === "fail") {
       throw new RecordValidationError(
-        `record for stream '${stream}' does not match its SCHEMA: ${problem}; fix the tap, or set invalid_record_policy to skip or quarantine`,
+        `record for stream '${stream}' does not match its SCHEMA: ${problem}; fix the tap, or set invalid_record_policy to skip, quarantine or nullify`,
         stream,
         line,
       );
     }
     this.deps.metrics.countSkipped(stream);
-    if ((this.deps.metrics.skipped.get(stream) ?? 0) <= 10) this.deps.logger.warn(`invalid record ${policy === "skip" ? "skipped" : "quarantined"}`, { stream, line, reason: problem });
+    if ((this.deps.metrics.skipped.get(stream) ?? 0) <= 10) this.deps.logger.warn(`invalid record ${policy === "quarantine" ? "quarantined" : "skipped"}`, { stream, line, reason: problem });
     return policy === "quarantine" ? this.deps.quarantine(stream, line, problem, text) : undefined;
   }
 
@@ -297,6 +343,19 @@ export class Router {
       partitions: [...batch.partitions.values()],
     });
   }
+}
+
+/** The text a lone surrogate escape would be in: the line, or the record's own text. */
+function lineTextOf(incoming: IncomingRecord): string {
+  return incoming.lineText ?? incoming.rawText ?? "";
+}
+
+/** The first violation's sentence (and how many more), with the setting that makes constraints pass. */
+function reasonOf(invalid: Violation[], enforce: boolean): string {
+  const first = invalid[0]!;
+  const more = invalid.length > 1 ? ` (and ${invalid.length - 1} more)` : "";
+  const hint = first.kind === "constraint" && enforce ? " [a constraint: validate_constraints=warn writes such values and reports them]" : "";
+  return `${first.message}${more}${hint}`;
 }
 
 function after(first: Promise<void> | undefined, then: () => Promise<void> | undefined): Promise<void> | undefined {

@@ -122,6 +122,7 @@ export class SinkFactory {
     const { readColumns, select, from } = projectionSql(ref.plan.columns, {
       format: format.fileType === "parquet" ? "parquet" : "csv",
       metadata: this.d.settings.add_record_metadata,
+      changes: this.d.settings.invalid_record_policy === "nullify",
       batchedAt,
     });
     return new DuckFileSink({

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { SchemaMessage } from "../protocol/singer.js";
 import { columnsOf, type Column, type ColumnOptions } from "../schema/columns.js";
 import { checkSchemaLimits } from "../schema/schema-limits.js";
-import { compileValidator, type RecordCheck } from "../schema/validator.js";
+import { compileRecordChecker, type RecordChecker } from "../schema/validator.js";
 import { exactTextRewriter, recordShaper, type ExactTextRewriter } from "../schema/shape-record.js";
 import type { RecordShape } from "./record-encoder.js";
 
@@ -11,7 +11,8 @@ export interface StreamPlan {
   stream: string;
   schemaHash: string;
   columns: Column[];
-  check: RecordCheck | undefined;
+  /** Types and (unless validate_constraints=ignore) constraints, told apart; undefined without validation. */
+  check: RecordChecker | undefined;
   keyProperties: string[];
   cursorField: string | undefined;
   /** For JSON formats when flattening or header casing changes the record. */
@@ -26,7 +27,7 @@ export function schemaHash(message: SchemaMessage): string {
 
 export function buildPlan(
   message: SchemaMessage,
-  options: ColumnOptions & { validate: boolean; cursorFields: Record<string, string>; reshapeJson: boolean },
+  options: ColumnOptions & { validate: boolean; constraints?: boolean; cursorFields: Record<string, string>; reshapeJson: boolean },
 ): StreamPlan {
   checkSchemaLimits(message.schema);
   const columns = columnsOf(message.schema.properties, options);
@@ -36,7 +37,7 @@ export function buildPlan(
     columns,
     shape: options.reshapeJson ? recordShaper(columns) : undefined,
     exactText: exactTextRewriter(columns),
-    check: options.validate ? compileValidator(message.schema) : undefined,
+    check: options.validate ? compileRecordChecker(message.schema, { constraints: options.constraints ?? true }) : undefined,
     keyProperties: message.keyProperties,
     cursorField: options.cursorFields[message.stream] ?? options.cursorFields["*"] ?? message.bookmarkProperties[0],
   };

@@ -136,6 +136,7 @@ async function finish(ctx: RunContext, engine: Engine): Promise<void> {
       finishedAt: new Date(),
       stored: engine.flusher.stored,
       redshiftEntries: settings.manifest_redshift_entries,
+      validation: engine.metrics.validationSummary(),
     },
     objectOptionsOf(settings),
     settings.content_md5,

@@ -73,12 +73,20 @@ function typeNames(s: JsonSchema): string[] {
 
 /** `multipleOf: 0.01` (a power of ten) declares a fixed scale: DECIMAL(38, 2) keeps every digit. */
 function numberType(s: JsonSchema): TypeNode {
+  const scale = decimalScale(s);
+  return scale === undefined ? { kind: "number" } : { kind: "decimal", precision: DECIMAL_PRECISION, scale };
+}
+
+export const DECIMAL_PRECISION = 38;
+
+/** The scale of the DECIMAL column a number schema becomes (`multipleOf` 1e-1 … 1e-18), else undefined (DOUBLE). */
+export function decimalScale(s: JsonSchema): number | undefined {
   const m = s["multipleOf"];
   if (typeof m === "number" && m > 0 && m < 1) {
     const scale = Math.round(-Math.log10(m));
-    if (scale > 0 && scale <= 18 && Math.abs(Math.pow(10, -scale) - m) < 1e-15) return { kind: "decimal", precision: 38, scale };
+    if (scale > 0 && scale <= 18 && Math.abs(Math.pow(10, -scale) - m) < 1e-15) return scale;
   }
-  return { kind: "number" };
+  return undefined;
 }
 
 function unionOf(branches: unknown[], nestedTypes: "struct" | "json"): TypeNode {
@@ -99,7 +107,8 @@ function structOf(s: JsonSchema, nestedTypes: "struct" | "json"): TypeNode {
   if (s["additionalProperties"] !== false && s["additionalProperties"] !== undefined) return { kind: "json" };
   const fields = new Map<string, TypeNode>();
   for (const [name, prop] of Object.entries(props as Record<string, unknown>)) fields.set(name, typeOf(prop, nestedTypes));
-  if (hasCaseCollision([...fields.keys()])) return { kind: "json" };
+  // A field named "" cannot be a STRUCT field (DuckDB has no empty identifier): the object stays JSON, like a collision.
+  if (hasCaseCollision([...fields.keys()]) || fields.has("")) return { kind: "json" };
   return { kind: "struct", fields };
 }
 
@@ -126,6 +135,7 @@ export function columnsOf(properties: Record<string, unknown>, options: ColumnOp
   const columns: Column[] = [];
   const walk = (props: Record<string, unknown>, path: string[], depth: number): void => {
     for (const [name, prop] of Object.entries(props)) {
+      if (name === "") throw new ColumnCollisionError(`a property named "" (empty) cannot be a column in any file format: rename it in the tap, or drop it with a stream map`);
       const childPath = [...path, name];
       const nested = flattenable(prop);
       if (options.flatten && nested && depth < options.flattenMaxDepth) {

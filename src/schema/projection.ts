@@ -6,12 +6,16 @@ export const METADATA_COLUMNS = ["_sdc_extracted_at", "_sdc_received_at", "_sdc_
 /** Field names the spool injects into each message line (see SpoolEncoder). */
 export const LINE_FIELD = "__target_s3_line";
 export const RECEIVED_FIELD = "__target_s3_received_ms";
+/** invalid_record_policy=nullify: the record's changes (record-changes.ts) as JSON text, for `_sdc_changes`. */
+export const CHANGES_FIELD = "__target_s3_changes";
 
 export interface ProjectionOptions {
   format: "csv" | "parquet";
   metadata: boolean;
   /** Used for `_sdc_batched_at`: one instant per file. */
   batchedAt: Date;
+  /** With metadata under invalid_record_policy=nullify: the `_sdc_changes` column (JSON; null when none). */
+  changes?: boolean;
 }
 
 export function quoteIdent(name: string): string {
@@ -76,6 +80,7 @@ export function projectionSql(columns: Column[], options: ProjectionOptions): { 
   const recordType = viaJson ? "JSON" : structType(tree);
   // All of them even without metadata: measured, DuckDB's reader is slower when told fewer of the line's fields.
   const read: Record<string, string> = { [LINE_FIELD]: "BIGINT", [RECEIVED_FIELD]: "BIGINT", record: recordType, time_extracted: "VARCHAR", version: "JSON" };
+  if (options.metadata && options.changes) read[CHANGES_FIELD] = "VARCHAR";
   const readColumns = `{${Object.entries(read).map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`).join(", ")}}`;
   const exprs = columns.map((c, i) => `${outputExpr(wide ? wide.exprs[i]! : valueExpr(c.path, c.node, viaJson), c.node, options.format)} AS ${quoteIdent(c.name)}`);
   if (options.metadata) exprs.push(...metadataExprs(columns, options, viaJson));
@@ -140,7 +145,28 @@ function structType(tree: ReadTree): string {
  * text as a JSON string (shape-record.ts exactTextRewriter; DuckDB's JSON reader would round long decimals).
  */
 function readType(node: TypeNode): string {
-  return node.kind === "json" || node.kind === "date-time" ? "VARCHAR" : duckType(node);
+  return node.kind === "json" || node.kind === "date-time" ? "VARCHAR" : nestedReadType(node);
+}
+
+/** Inside a STRUCT/LIST: JSON values read as VARCHAR (their exact text), cast back by `valueExpr`. */
+function nestedReadType(node: TypeNode): string {
+  switch (node.kind) {
+    case "json":
+      return "VARCHAR";
+    case "struct":
+      return `STRUCT(${[...(node.fields ?? new Map<string, TypeNode>()).entries()].map(([k, v]) => `${quoteIdent(k)} ${nestedReadType(v)}`).join(", ")})`;
+    case "list":
+      return `${nestedReadType(node.items ?? { kind: "json" })}[]`;
+    default:
+      return duckType(node);
+  }
+}
+
+function hasNestedJson(node: TypeNode): boolean {
+  if (node.kind === "json") return true;
+  if (node.kind === "list") return hasNestedJson(node.items ?? { kind: "json" });
+  if (node.kind === "struct") return [...(node.fields?.values() ?? [])].some(hasNestedJson);
+  return false;
 }
 
 /**
@@ -156,7 +182,9 @@ function timestampFrom(text: string): string {
 function valueExpr(path: string[], node: TypeNode, viaJson: boolean): string {
   if (!viaJson) {
     const ref = ["record", ...path].map(quoteIdent).join(".");
-    return node.kind === "json" ? `CAST(${ref} AS JSON)` : node.kind === "date-time" ? timestampFrom(ref) : ref;
+    if (node.kind === "json") return `CAST(${ref} AS JSON)`;
+    if (node.kind === "date-time") return timestampFrom(ref);
+    return (node.kind === "struct" || node.kind === "list") && hasNestedJson(node) ? `CAST(${ref} AS ${duckType(node)})` : ref;
   }
   const jsonPath = quoteLiteral("$" + path.map((p) => `.${JSON.stringify(p)}`).join(""));
   if (node.kind === "json") return `json_extract(record, ${jsonPath})`;
@@ -171,6 +199,9 @@ function outputExpr(expr: string, node: TypeNode, format: "csv" | "parquet"): st
   switch (node.kind) {
     case "date-time":
       return `strftime(${expr}, '%Y-%m-%dT%H:%M:%S.%fZ')`;
+    case "date":
+      // DuckDB writes year 0 as "0001-01-01 (BC)"; strftime writes ISO 8601's 0000-01-01.
+      return `strftime(${expr}, '%Y-%m-%d')`;
     case "struct":
     case "list":
       return `CAST(to_json(${expr}) AS VARCHAR)`;
@@ -192,5 +223,6 @@ function metadataExprs(columns: Column[], options: ProjectionOptions, viaJson: b
     ["_sdc_sequence", quoteIdent(LINE_FIELD)],
     ["_sdc_table_version", "TRY_CAST(version AS BIGINT)"],
   ];
+  if (options.changes) all.push(["_sdc_changes", options.format === "csv" ? quoteIdent(CHANGES_FIELD) : `CAST(${quoteIdent(CHANGES_FIELD)} AS JSON)`]);
   return all.filter(([name]) => !taken.has(name)).map(([name, e]) => `${e} AS ${quoteIdent(name)}`);
 }

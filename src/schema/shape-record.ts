@@ -1,4 +1,4 @@
-import type { Column } from "./columns.js";
+import type { Column, TypeNode } from "./columns.js";
 import { objectFields } from "./lossless-json.js";
 import { hasBackslash, skipString, skipValue, skipWs } from "../protocol/json-scan.js";
 
@@ -43,7 +43,7 @@ export function recordShaper(columns: Column[]): (record: Record<string, unknown
  * decimal inside a JSON column would lose digits. This rewrites the record's source text so that the values of
  * DECIMAL columns (numbers) and of JSON columns (any non-null value) arrive as JSON strings holding their exact
  * source text; DuckDB then casts the string (exact) — see projection.ts, which reads JSON columns as VARCHAR.
- * Undefined when the columns need no rewriting. Values nested inside STRUCT/LIST columns are not rewritten.
+ * Undefined when the columns need no rewriting. Values nested inside STRUCT/LIST columns are rewritten too.
  */
 /** A digit followed by `.`, `e` or `E` (a non-integer number), or 16+ digits (beyond an exact double). */
 const INEXACT_NUMBER = /\d[.eE]|\d{16}/;
@@ -58,10 +58,13 @@ function keepsAsIs(text: string): boolean {
 }
 
 interface RewriteNode {
-  kind?: "decimal" | "json";
+  /** decimal/json as for top-level columns; date-time only nested (top-level ones are cast in SQL). */
+  kind?: "decimal" | "json" | "date-time";
   children: Map<string, RewriteNode>;
   /** `children` as an array: keys are compared in place, in the source text, without slicing each one. */
   list: Array<[string, RewriteNode]>;
+  /** For a LIST column: how each element is rewritten. */
+  items?: RewriteNode;
 }
 
 /** Rewrites a record's source text; `inLine` finds the record in a Singer line and rewrites it there (one pass). */
@@ -71,13 +74,39 @@ export interface ExactTextRewriter {
   inLine(line: string): string | undefined;
 }
 
+/**
+ * The rewriting of one value of a column's type, or undefined when nothing in it needs rewriting. Inside a
+ * STRUCT or LIST, DECIMAL and JSON values are quoted as at the top level (DuckDB casts the string exactly;
+ * projection.ts reads nested JSON as VARCHAR and casts it back), and date-times are made ones DuckDB's
+ * TIMESTAMPTZ reader takes (upper-case T and Z, seconds added): at the top level SQL does that (projection.ts).
+ */
+function nodeFor(type: TypeNode, nested: boolean): RewriteNode | undefined {
+  if (type.kind === "decimal" || type.kind === "json") return { kind: type.kind, children: new Map(), list: [] };
+  if (type.kind === "date-time") return nested ? { kind: "date-time", children: new Map(), list: [] } : undefined;
+  if (type.kind === "list") {
+    const items = nodeFor(type.items ?? { kind: "json" }, true);
+    return items ? { children: new Map(), list: [], items } : undefined;
+  }
+  if (type.kind !== "struct") return undefined;
+  const node: RewriteNode = { children: new Map(), list: [] };
+  for (const [name, field] of type.fields ?? []) {
+    const child = nodeFor(field, true);
+    if (child) {
+      node.children.set(name, child);
+      node.list.push([name, child]);
+    }
+  }
+  return node.list.length > 0 ? node : undefined;
+}
+
 export function exactTextRewriter(columns: Column[]): ExactTextRewriter | undefined {
   const root: RewriteNode = { children: new Map(), list: [] };
   let any = false;
   for (const c of columns) {
-    if (c.node.kind !== "decimal" && c.node.kind !== "json") continue;
+    const rewrite = nodeFor(c.node, false);
+    if (!rewrite) continue;
     let at = root;
-    for (const part of c.path) {
+    for (const part of c.path.slice(0, -1)) {
       let next = at.children.get(part);
       if (!next) {
         next = { children: new Map(), list: [] };
@@ -86,7 +115,9 @@ export function exactTextRewriter(columns: Column[]): ExactTextRewriter | undefi
       }
       at = next;
     }
-    at.kind = c.node.kind;
+    const last = c.path[c.path.length - 1]!;
+    at.children.set(last, rewrite);
+    at.list.push([last, rewrite]);
     any = true;
   }
   if (!any) return undefined;
@@ -95,12 +126,42 @@ export function exactTextRewriter(columns: Column[]): ExactTextRewriter | undefi
   return rewriter;
 }
 
+/** A date-time DuckDB cannot read as TIMESTAMPTZ: lower-case t or z, or no seconds (HH:MM then end or offset). */
+const LOOSE_DATE_TIME = /^"(\d{4}-\d{2}-\d{2})([Tt ])(\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?([Zz]|[+-]\d{2}(?::?\d{2})?)?"$/;
+
+function normalDateTime(text: string): string {
+  const m = LOOSE_DATE_TIME.exec(text);
+  if (!m || (m[4] !== undefined && m[2] !== "t" && m[5] !== "z")) return text;
+  return `"${m[1]}T${m[3]}${m[4] ?? ":00"}${(m[5] ?? "").toUpperCase()}"`;
+}
+
 function rewriteValue(text: string, node: RewriteNode): string {
   if (node.kind === "json") return text === "null" || keepsAsIs(text) ? text : JSON.stringify(text);
   if (node.kind === "decimal") return /^-?\d/.test(text) ? `"${text}"` : text;
+  if (node.kind === "date-time") return normalDateTime(text);
   const from = skipWs(text, 0);
+  if (node.items) return text.charCodeAt(from) === 0x5b /* [ */ ? rewriteArray(text, from, node.items) : text;
   if (text.charCodeAt(from) !== 0x7b /* { */) return text;
   return rewriteObject(text, from, node).text ?? text;
+}
+
+/** The array starting at `from`, each element rewritten per `items`. */
+function rewriteArray(text: string, from: number, items: RewriteNode): string {
+  let i = skipWs(text, from + 1);
+  let out = "";
+  let copied = from;
+  while (i < text.length && text.charCodeAt(i) !== 0x5d /* ] */) {
+    const end = skipValue(text, i);
+    const value = text.slice(i, end);
+    const replaced = rewriteValue(value, items);
+    if (replaced !== value) {
+      out += text.slice(copied, i) + replaced;
+      copied = end;
+    }
+    i = skipWs(text, end);
+    if (text.charCodeAt(i) === 0x2c /* , */) i = skipWs(text, i + 1);
+  }
+  return copied === from ? text.slice(from, i + 1) : out + text.slice(copied, i + 1);
 }
 
 /**

@@ -146,3 +146,25 @@ describe('bench generator', () => {
     for (const o of orders.slice(0, 500)) expect(Number.isNaN(Date.parse(o.created_at as string))).toBe(false);
   });
 });
+
+describe("generateSinger decimalAmounts (amounts with multipleOf, as tap-postgres declares NUMERIC)", () => {
+  it("declares multipleOf on the amounts, and every record passes validation on its digits", async () => {
+    const { compileRecordChecker } = await import("../../src/schema/validator.js");
+    const { rawFieldText } = await import("../../src/protocol/raw-record.js");
+    let text = "";
+    generateSinger(3000, (chunk) => void (text += chunk), { decimalAmounts: true });
+    const checks = new Map<string, ReturnType<typeof compileRecordChecker>>();
+    let records = 0;
+    for (const line of text.trim().split("\n")) {
+      const m = JSON.parse(line) as { type: string; stream: string; schema?: Record<string, unknown>; record?: Record<string, unknown> };
+      if (m.type === "SCHEMA") checks.set(m.stream, compileRecordChecker(m.schema!));
+      if (m.type !== "RECORD") continue;
+      records++;
+      const raw = rawFieldText(line, "record");
+      expect(checks.get(m.stream)!(m.record!, raw), line).toBeUndefined();
+    }
+    expect(records).toBe(3000);
+    expect(text).toContain('"multipleOf":0.01');
+    expect(text).toContain('"multipleOf":0.000001');
+  });
+});

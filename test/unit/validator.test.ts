@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compileValidator } from "../../src/schema/validator.js";
+import { compileRecordChecker, compileValidator } from "../../src/schema/validator.js";
 
 describe("compileValidator", () => {
   const check = compileValidator({
@@ -27,5 +27,73 @@ describe("compileValidator", () => {
     const schema = { type: "object", properties: { id: { type: "integer" } } };
     compileValidator(schema);
     expect(schema).toEqual({ type: "object", properties: { id: { type: "integer" } } });
+  });
+});
+
+describe("compileRecordChecker: exact numbers, types apart from constraints", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      id: { type: "integer" },
+      price: { type: ["null", "number"], multipleOf: 0.01 },
+      ratio: { type: "number", multipleOf: 1e-6 },
+      name: { type: ["null", "string"], maxLength: 3 },
+      status: { type: "string", enum: ["open", "closed"] },
+      at: { type: "string", format: "date-time" },
+      items: { type: "array", items: { type: "object", properties: { amount: { type: "number", multipleOf: 0.01 }, sku: { type: "string", pattern: "^[A-Z]+$" } } } },
+    },
+  };
+  const check = compileRecordChecker(schema);
+  const run = (text: string) => check(JSON.parse(text) as Record<string, unknown>, text);
+
+  it("accepts decimals binary floating point calls non-multiples (302.28, 19.99, 1.1, 0.07)", () => {
+    for (const v of ["302.28", "19.99", "1.1", "0.07", "12345678901234567.89", "99999999999999999999.99", "1e-2"]) {
+      expect(run(`{"id":1,"price":${v},"ratio":0.000007,"status":"open","at":"2024-01-01T00:00:00Z"}`), v).toBeUndefined();
+    }
+  });
+
+  it("reports 1.0000000000000001 under multipleOf 0.01 as a constraint, not a type violation", () => {
+    const result = run(`{"id":1,"price":1.0000000000000001,"ratio":1,"status":"open","at":"2024-01-01T00:00:00Z"}`);
+    expect(result?.types).toEqual([]);
+    expect(result?.constraints.map((v) => [v.property, v.rule])).toEqual([["price", "multipleOf"]]);
+  });
+
+  it("a long number's double colliding with a short one's: each is judged on its own digits", () => {
+    const c = compileRecordChecker({ type: "object", properties: { a: { type: "number", multipleOf: 0.01 }, b: { type: "number", multipleOf: 0.01 }, n: { type: "integer" } } });
+    const text = `{"a":1,"b":1.0000000000000001,"n":9223372036854775807}`;
+    expect(c(JSON.parse(text) as Record<string, unknown>, text)?.constraints.map((v) => v.property)).toEqual(["b"]);
+    const line = `{"type":"RECORD","stream":"s","record":${text}}`;
+    expect(c(JSON.parse(text) as Record<string, unknown>, () => text, line)?.constraints.map((v) => v.property)).toEqual(["b"]);
+  });
+
+  it("lists every constraint violation, with nested properties folded per array", () => {
+    const result = run(`{"id":1,"price":1.001,"ratio":1,"name":"ÄÖÜé","status":"stale","at":"2024-01-01T00:00:00Z","items":[{"amount":1.001,"sku":"abc"}]}`);
+    expect(result?.types).toEqual([]);
+    expect(result?.constraints.map((v) => [v.property, v.rule, v.path.join("/")])).toEqual([
+      ["price", "multipleOf", "price"],
+      ["name", "maxLength", "name"],
+      ["status", "enum", "status"],
+      ["items[].amount", "multipleOf", "items/0/amount"],
+      ["items[].sku", "pattern", "items/0/sku"],
+    ]);
+  });
+
+  it("type violations: wrong JSON type, bad date-time, impossible offsets, integers and numbers out of range", () => {
+    const at = (v: string) => run(`{"id":1,"status":"open","at":${v}}`)?.types.map((x) => x.rule);
+    expect(at(`"2024-01-01T00:00:00+25:00"`)).toEqual(["format"]);
+    expect(at(`"2024-01-01T00:00:00+05:99"`)).toEqual(["format"]);
+    expect(at(`"2024-01-01T00:00:00+05:30"`)).toBeUndefined();
+    expect(run(`{"id":"1","status":"open","at":"2024-01-01"}`)?.types.map((x) => [x.property, x.rule])).toEqual([["id", "type"], ["at", "format"]]);
+    expect(run(`{"id":9223372036854775808,"status":"open","at":"2024-01-01T00:00:00Z"}`)?.types.map((x) => x.rule)).toEqual(["integer range"]);
+    expect(run(`{"id":9223372036854775807,"status":"open","at":"2024-01-01T00:00:00Z"}`)).toBeUndefined();
+    expect(run(`{"id":1,"ratio":1e400,"status":"open","at":"2024-01-01T00:00:00Z"}`)?.types.map((x) => x.rule)).toContain("number range");
+    expect(run(`{"id":1,"ratio":1e-400,"status":"open","at":"2024-01-01T00:00:00Z"}`)?.types.map((x) => x.rule)).toEqual(["number range"]);
+    expect(run(`{"id":1,"price":1e37,"status":"open","at":"2024-01-01T00:00:00Z"}`)?.types.map((x) => x.rule)).toEqual(["number range"]);
+  });
+
+  it("with constraints off (validate_constraints=ignore) only types are checked", () => {
+    const types = compileRecordChecker(schema, { constraints: false });
+    const text = `{"id":1,"price":1.001,"name":"toolong","status":"stale","at":"2024-01-01T00:00:00Z"}`;
+    expect(types(JSON.parse(text) as Record<string, unknown>, text)).toBeUndefined();
   });
 });
