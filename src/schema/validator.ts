@@ -6,6 +6,7 @@ import { prepareForValidation, typesOnly, CONSTRAINT_RULES, INT64, MULTIPLE_OF, 
 import { RecordSource } from "./record-source.js";
 import { linearRegExp, UnsupportedPatternError } from "./linear-regexp.js";
 import { splitWideObjects } from "./wide-schema.js";
+import { isCivilDate } from "../time/calendar.js";
 
 /**
  * Record validation against the stream's SCHEMA (ajv, compiled once per schema).
@@ -17,8 +18,6 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const TIME = /^\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}(:?\d{2})?)?$/;
 
-const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
 function digits(text: string, start: number, length: number): number {
   let n = 0;
   for (let i = start; i < start + length; i++) n = n * 10 + (text.charCodeAt(i) - 48);
@@ -27,12 +26,7 @@ function digits(text: string, start: number, length: number): number {
 
 /** The calendar check without allocating a Date (this runs for every date-time of every record). */
 function validDate(text: string): boolean {
-  const y = digits(text, 0, 4);
-  const m = digits(text, 5, 2);
-  const d = digits(text, 8, 2);
-  if (m < 1 || m > 12 || d < 1) return false;
-  const leap = m === 2 && (y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0));
-  return d <= (DAYS_IN_MONTH[m] ?? 31) + (leap ? 1 : 0);
+  return isCivilDate(digits(text, 0, 4), digits(text, 5, 2), digits(text, 8, 2));
 }
 
 /** `clock` starts at the hour: HH:MM[:SS[.f]][offset]. An offset beyond ±23:59 is not a time zone. */
