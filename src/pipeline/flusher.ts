@@ -6,6 +6,7 @@ import type { Metrics } from "./metrics.js";
 import { since } from "./metrics.js";
 import type { StateLedger } from "./state-ledger.js";
 import type { UploadReceipt } from "../s3/uploader.js";
+import { FirstFailure } from "./first-failure.js";
 
 export interface FlushJob {
   stream: string;
@@ -42,7 +43,7 @@ export interface FlusherDeps {
  * and later objects are discarded.
  */
 export class Flusher {
-  failure: unknown;
+  readonly failure = new FirstFailure();
   readonly stored: StoredObject[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private readonly open = new Set<PartitionSink>();
@@ -74,8 +75,7 @@ export class Flusher {
 
   /** Records the first failure: no STATE leaves from now on, open partitions are dropped. */
   fail(error: unknown): void {
-    if (this.failure !== undefined) return;
-    this.failure = error;
+    if (!this.failure.record(error)) return;
     this.deps.ledger.fail();
     for (const sink of this.open) void sink.discard();
     this.open.clear();
@@ -84,7 +84,7 @@ export class Flusher {
   /** Waits for every object; throws the first failure. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    if (this.failure !== undefined) throw this.failure;
+    this.failure.throwIfAny();
   }
 
   /** Drops every partition still open (the run stops). */
@@ -97,7 +97,7 @@ export class Flusher {
   private async store(job: FlushJob, partition: OpenPartition): Promise<void> {
     const { sink } = partition;
     this.open.delete(sink);
-    if (this.failure !== undefined || this.deps.signal.aborted) {
+    if (this.failure.happened || this.deps.signal.aborted) {
       await sink.discard();
       return;
     }
@@ -105,7 +105,7 @@ export class Flusher {
     const { receipt, rows } = await sink.complete();
     const seconds = since(t0);
     this.deps.metrics.addStage("upload", seconds);
-    if (this.failure !== undefined) return;
+    if (this.failure.happened) return;
     const range = partition.range;
     this.stored.push({
       ...receipt,

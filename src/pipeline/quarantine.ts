@@ -4,6 +4,7 @@ import type { Logger } from "../log.js";
 import { joinKey, safeSegment } from "../s3/safe-key.js";
 import type { StateLedger } from "./state-ledger.js";
 import type { UploadReceipt, UploadRequest } from "../s3/uploader.js";
+import { FirstFailure } from "./first-failure.js";
 
 /** The part of the Uploader the quarantine needs. */
 export interface QuarantineUploader {
@@ -55,7 +56,7 @@ export function rejectedLine(stream: string, line: number, reason: string, rawLi
  * failure fails the run (the ledger emits nothing more; the next `add` or `drain` throws).
  */
 export class Quarantine {
-  failure: unknown;
+  readonly failure = new FirstFailure();
   /** Records quarantined per stream. */
   readonly counts = new Map<string, number>();
   readonly storedKeys: string[] = [];
@@ -67,7 +68,7 @@ export class Quarantine {
   constructor(private readonly deps: QuarantineDeps) {}
 
   add(stream: string, line: number, reason: string, rawLine: string): Promise<void> | undefined {
-    if (this.failure !== undefined) throw this.failure;
+    this.failure.throwIfAny();
     const now = this.deps.now?.() ?? new Date();
     let buffer = this.open.get(stream);
     if (!buffer) {
@@ -95,7 +96,7 @@ export class Quarantine {
   /** Waits for every upload; throws the first failure. */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
-    if (this.failure !== undefined) throw this.failure;
+    this.failure.throwIfAny();
   }
 
   private flush(stream: string): void {
@@ -105,17 +106,14 @@ export class Quarantine {
     const part = (this.parts.get(stream) ?? 0) + 1;
     this.parts.set(stream, part);
     const task = this.store(stream, buffer, part).catch((error: unknown) => {
-      if (this.failure === undefined) {
-        this.failure = error;
-        this.deps.ledger.fail();
-      }
+      if (this.failure.record(error)) this.deps.ledger.fail();
     });
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
   }
 
   private async store(stream: string, buffer: OpenBuffer, part: number): Promise<void> {
-    if (this.failure !== undefined || this.deps.signal.aborted) return;
+    if (this.failure.happened || this.deps.signal.aborted) return;
     const key = this.deps.keyFor(stream, part);
     const path = join(this.deps.runDir, `rejected-${++this.fileSeq}.jsonl`);
     const body = buffer.lines.join("");
@@ -125,7 +123,7 @@ export class Quarantine {
         { localPath: path, key, contentType: "application/x-ndjson", gzip: false, jsonArray: false, signal: this.deps.signal },
         Buffer.byteLength(body),
       );
-      if (this.failure !== undefined) return;
+      if (this.failure.happened) return;
       this.storedKeys.push(receipt.key);
       this.deps.logger.info("quarantine object stored", { stream, key, rows: buffer.lines.length });
       this.deps.ledger.settle(buffer.unit);

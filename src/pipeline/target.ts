@@ -74,7 +74,7 @@ export async function runTarget(ctx: RunContext, io: RunIO, protocol: ProtocolOp
       await engine.flusher.discardOpen();
       await boundedDrain(engine.flusher, settings.shutdown_timeout_seconds * 1000);
       if (io.signal.aborted && !(error instanceof InterruptedError)) throw new InterruptedError(signalOf(io.signal));
-      throw engine.flusher.failure !== undefined && isSecondary(error) ? engine.flusher.failure : error;
+      throw engine.flusher.failure.happened && isSecondary(error) ? engine.flusher.failure.error : error;
     }
   } finally {
     for (const timer of timers) clearInterval(timer);
@@ -100,7 +100,7 @@ async function readAll(io: RunIO, settings: Settings, engine: Engine, handle: (t
   const { flusher, deterministic } = engine;
   let records = 0;
   await readLines(io.input, settings.max_line_bytes, (text, line, bytes) => {
-    if (flusher.failure !== undefined) throw flusher.failure;
+    flusher.failure.throwIfAny();
     if (io.signal.aborted) throw new InterruptedError(signalOf(io.signal));
     records++;
     if (deterministic) deterministic.line = text;

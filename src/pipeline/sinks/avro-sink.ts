@@ -9,6 +9,7 @@ import { AvroValueError, recordConverter } from "../../formats/avro-value.js";
 import type { Uploader, UploadReceipt } from "../../s3/uploader.js";
 import { entryText, type SpoolEntry } from "../spool-entry.js";
 import type { PartitionSink, SinkResult } from "./partition-sink.js";
+import { FirstFailure } from "../first-failure.js";
 
 /** Uncompressed bytes of records per Avro block (avsc's default block size). */
 const BLOCK_BYTES = 64 * 1024;
@@ -51,7 +52,7 @@ export class AvroSink implements PartitionSink {
   private inFlight = 0;
   private readonly input: Writable;
   private readonly done: Promise<UploadReceipt>;
-  private failure: unknown;
+  private readonly failure = new FirstFailure();
   private readonly partBytes: number;
 
   constructor(private readonly o: AvroSinkOptions) {
@@ -83,7 +84,7 @@ export class AvroSink implements PartitionSink {
   }
 
   append(entry: SpoolEntry, line: number): Promise<void> | undefined {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.failure.happened) return this.failure.rejection();
     const text = entryText(entry);
     let value: Record<string, unknown>;
     try {
@@ -111,14 +112,14 @@ export class AvroSink implements PartitionSink {
   async complete(): Promise<SinkResult> {
     await this.flushBlock();
     await this.sending;
-    if (this.failure !== undefined) throw this.failure;
+    this.failure.throwIfAny();
     this.input.end();
     const receipt = await this.done;
     return { receipt, rows: this.rows };
   }
 
   async discard(): Promise<void> {
-    this.failure ??= new Error("discarded");
+    this.failure.record(new Error("discarded"));
     this.input.destroy();
     await this.done.catch(() => undefined);
   }
@@ -148,7 +149,7 @@ export class AvroSink implements PartitionSink {
     this.sending = this.sending.then(async () => {
       const data = await compressed;
       this.inFlight--;
-      if (this.failure !== undefined) return;
+      if (this.failure.happened) return;
       if (!this.input.write(containerBlock(count, data, this.sync))) {
         await Promise.race([once(this.input, "drain"), this.done]);
       }
@@ -158,14 +159,11 @@ export class AvroSink implements PartitionSink {
   }
 
   private rethrow(): void {
-    if (this.failure !== undefined) throw this.failure;
+    this.failure.throwIfAny();
   }
 
   private fail(error: unknown): void {
-    if (this.failure === undefined) {
-      this.failure = error;
-      this.o.onError(error);
-    }
+    if (this.failure.record(error)) this.o.onError(error);
   }
 
   private describe(error: unknown, line: number): unknown {

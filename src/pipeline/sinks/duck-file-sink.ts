@@ -11,6 +11,7 @@ import type { Backlog } from "./backlog.js";
 import type { PartitionSink, SinkResult } from "./partition-sink.js";
 import { SegmentedUpload } from "./segmented-upload.js";
 import type { SerialQueue } from "./serial-queue.js";
+import { FirstFailure } from "../first-failure.js";
 
 /** A segment is converted once it holds this many records (one Parquet row group) … */
 const SEGMENT_ROWS = PARQUET_ROW_GROUP_ROWS;
@@ -67,7 +68,7 @@ export class DuckFileSink implements PartitionSink {
   private readonly pending = new Set<Promise<void>>();
   private readonly output: SegmentedUpload;
   private discarding = false;
-  private failure: unknown;
+  private readonly failure = new FirstFailure();
 
   constructor(private readonly o: DuckSinkOptions) {
     this.output = new SegmentedUpload({
@@ -105,7 +106,7 @@ export class DuckFileSink implements PartitionSink {
   }
 
   append(entry: SpoolEntry, line: number): Promise<void> | undefined {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.failure.happened) return this.failure.rejection();
     if (this.rows === 0) this.firstLine = line;
     this.spool ??= new Spool(join(this.o.dir, `spool-${this.o.fileId()}.jsonl`));
     const wait = this.spool.append(entry, line);
@@ -118,14 +119,14 @@ export class DuckFileSink implements PartitionSink {
   async complete(): Promise<SinkResult> {
     this.cutSegment();
     await this.appended;
-    if (this.failure !== undefined) throw this.failure;
+    this.failure.throwIfAny();
     const receipt = await this.output.finish();
     return { receipt, rows: this.rows };
   }
 
   async discard(): Promise<void> {
     this.discarding = true;
-    this.failure ??= new Error("discarded");
+    this.failure.record(new Error("discarded"));
     const spool = this.spool;
     this.spool = undefined;
     if (spool) {
@@ -162,13 +163,12 @@ export class DuckFileSink implements PartitionSink {
   }
 
   private fail(error: unknown): void {
-    if (this.failure !== undefined) return;
-    this.failure = error;
+    if (!this.failure.record(error)) return;
     if (!this.discarding) this.o.onError(error);
   }
 
   private async convert(spool: Spool, out: string, index: number): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
+    this.failure.throwIfAny();
     // DuckDB allocates this per reader thread: enough for the longest line.
     const bufferBytes = Math.max(2 << 20, spool.longestLine + 1024);
     const read = `read_ndjson(${quoteLiteral(spool.path)}, columns=${this.o.readColumns}, maximum_object_size=${bufferBytes}, ignore_errors=false)`;

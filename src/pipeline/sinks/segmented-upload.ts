@@ -3,6 +3,7 @@ import { once } from "node:events";
 import type { Writable } from "node:stream";
 import { ParquetConcat, readPiece } from "../../parquet/parquet-concat.js";
 import type { Uploader, UploadReceipt } from "../../s3/uploader.js";
+import { FirstFailure } from "../first-failure.js";
 
 /** Converted segments are read in 1 MiB chunks: each read costs the main thread, whatever its size. */
 const READ_BYTES = 1 << 20;
@@ -28,7 +29,7 @@ export interface SegmentedUploadOptions {
 export class SegmentedUpload {
   private upload: { input: Writable; done: Promise<UploadReceipt> } | undefined;
   private readonly concat: ParquetConcat | undefined;
-  private failure: unknown;
+  private readonly failure = new FirstFailure();
 
   constructor(private readonly o: SegmentedUploadOptions) {
     this.concat = o.parquet ? new ParquetConcat() : undefined;
@@ -59,7 +60,7 @@ export class SegmentedUpload {
 
   /** Stops the upload (a multipart upload in progress is aborted) and waits for it to end. */
   async abort(): Promise<void> {
-    this.failure ??= new Error("discarded");
+    this.failure.record(new Error("discarded"));
     if (!this.upload) return;
     this.upload.input.destroy();
     await this.upload.done.catch(() => undefined);
@@ -70,9 +71,7 @@ export class SegmentedUpload {
     const { uploader, key, contentType, gzip, signal, sizeHint } = this.o;
     this.upload = uploader.uploadStream({ key, contentType, gzip, jsonArray: false, signal }, sizeHint);
     this.upload.done.catch((error: unknown) => {
-      if (this.failure !== undefined) return;
-      this.failure = error;
-      this.o.onError(error);
+      if (this.failure.record(error)) this.o.onError(error);
     });
     return this.upload;
   }
@@ -82,10 +81,10 @@ export class SegmentedUpload {
   }
 
   private async write(chunk: Buffer, upload: { input: Writable; done: Promise<UploadReceipt> }): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
+    this.failure.throwIfAny();
     if (upload.input.write(chunk)) return;
     // Back-pressure: wait until the upload has taken the buffered bytes (or failed).
     await Promise.race([once(upload.input, "drain"), upload.done]);
-    if (this.failure !== undefined) throw this.failure;
+    this.failure.throwIfAny();
   }
 }

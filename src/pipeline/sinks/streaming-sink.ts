@@ -3,6 +3,7 @@ import type { Writable } from "node:stream";
 import type { Uploader, UploadReceipt } from "../../s3/uploader.js";
 import { entryText, type SpoolEntry } from "../spool-entry.js";
 import type { PartitionSink, SinkResult } from "./partition-sink.js";
+import { FirstFailure } from "../first-failure.js";
 
 /** Bytes of records gathered before one write to the upload stream. */
 const CHUNK_BYTES = 1 << 20;
@@ -36,7 +37,7 @@ export class StreamingSink implements PartitionSink {
   private used = 0;
   private readonly input: Writable;
   private readonly done: Promise<UploadReceipt>;
-  private failure: unknown;
+  private readonly failure = new FirstFailure();
   private readonly partBytes: number;
 
   constructor(private readonly o: StreamingSinkOptions) {
@@ -45,10 +46,7 @@ export class StreamingSink implements PartitionSink {
     this.input = input;
     this.done = done;
     done.catch((error: unknown) => {
-      if (this.failure === undefined) {
-        this.failure = error;
-        o.onError(error);
-      }
+      if (this.failure.record(error)) o.onError(error);
     });
     if (o.framing) this.put(o.framing.head);
   }
@@ -95,13 +93,13 @@ export class StreamingSink implements PartitionSink {
   }
 
   async discard(): Promise<void> {
-    this.failure ??= new Error("discarded");
+    this.failure.record(new Error("discarded"));
     this.input.destroy();
     await this.done.catch(() => undefined);
   }
 
   private writeChunk(): Promise<void> | undefined {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (this.failure.happened) return this.failure.rejection();
     const data = this.chunk?.subarray(0, this.used);
     // The buffer now belongs to the upload stream (the SDK gathers parts from it): the next records get a new one.
     this.chunk = undefined;
