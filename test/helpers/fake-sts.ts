@@ -71,7 +71,7 @@ export interface FakeSts {
   assumeRoleCalls(): StsCall[];
   /** Makes actions fail (AccessDenied by default); null restores normal answers. */
   setFailure(failure: StsFailure | null): void;
-  setOptions(options: Partial<FakeStsOptions>): void;
+  setOptions(options: { [K in keyof FakeStsOptions]?: FakeStsOptions[K] | undefined }): void;
   close(): Promise<void>;
 }
 
@@ -282,8 +282,9 @@ export async function startFakeSts(initial: FakeStsOptions = {}): Promise<FakeSt
       failure = next;
       failuresLeft = next?.times;
     },
-    setOptions(next: Partial<FakeStsOptions>) {
-      options = { ...options, ...next };
+    setOptions(next: { [K in keyof FakeStsOptions]?: FakeStsOptions[K] | undefined }) {
+      // A key given as undefined goes back to the default.
+      options = Object.fromEntries(Object.entries({ ...options, ...next }).filter(([, v]) => v !== undefined)) as FakeStsOptions;
     },
     async close() {
       if (closed) return;

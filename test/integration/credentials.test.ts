@@ -188,6 +188,7 @@ describe("assumed-role credentials are refreshed before they expire", () => {
       region: "us-east-1",
       endpoint: sts.endpoint,
       maxRetries: 0,
+      requestTimeoutSeconds: 30,
       roleArn: ROLE_ARN,
       externalId: EXTERNAL_ID,
       sessionName: "long-run",

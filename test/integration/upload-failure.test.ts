@@ -45,7 +45,7 @@ interface TwoPartRun {
  * Runs the CLI reading a FIFO: writes `first`, waits until stdout shows `waitFor` (the STATE that proves the first
  * part is stored), calls `between`, then writes `second` and closes the input.
  */
-async function runInTwoParts(config: Record<string, unknown>, first: string, waitFor: unknown, between: () => Promise<void>, second: string): Promise<TwoPartRun> {
+async function runInTwoParts(config: object, first: string, waitFor: unknown, between: () => Promise<void>, second: string): Promise<TwoPartRun> {
   const fifo = join(makeTempDir("upload-failure-"), "input.fifo");
   execFileSync("mkfifo", [fifo]);
   const seen: unknown[] = [];

@@ -133,7 +133,7 @@ interface MeltanoLoader {
 }
 
 describe("docs/meltano.md meltano.yml example", () => {
-  const doc = parseYaml(meltanoBlock()) as { plugins: { loaders: MeltanoLoader[] } };
+  const doc = parseYaml(meltanoBlock()) as unknown as { plugins: { loaders: MeltanoLoader[] } };
   const loaders = doc.plugins.loaders;
   const loader = loaders[0] as MeltanoLoader;
   const properties = configSchema().properties;

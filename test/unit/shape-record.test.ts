@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { columnsOf, ColumnCollisionError } from "../../src/schema/columns.js";
 import { recordShaper } from "../../src/schema/shape-record.js";
 import { jsonEncoder, type IncomingRecord } from "../../src/pipeline/record-encoder.js";
+import { entryText } from "../../src/pipeline/spool-entry.js";
 
 const props = {
   id: { type: "integer" },
@@ -61,7 +62,7 @@ describe("recordShaper (JSON formats with flattening or casing)", () => {
   it("the JSON encoder writes shaped records with metadata and keeps the tap's _sdc_deleted_at", () => {
     const columns = columnsOf(props, { flatten: true, flattenMaxDepth: 3, nestedTypes: "json", headerFormat: null });
     const raw = `{"id":99999999999999999,"user":{"name":"n"},"_sdc_deleted_at":"2020-01-01T00:00:00+02:00"}`;
-    const line = jsonEncoder(true)({ ...incoming(raw), version: 7 }, 42, "2024-01-01T00:00:00.000Z", recordShaper(columns));
+    const line = entryText(jsonEncoder(true)({ ...incoming(raw), version: 7 }, 42, "2024-01-01T00:00:00.000Z", recordShaper(columns)));
     expect(line.endsWith("\n")).toBe(true);
     expect(line).toContain(`"id":99999999999999999`);
     expect(line).toContain(`"user__name":"n"`);
@@ -73,7 +74,7 @@ describe("recordShaper (JSON formats with flattening or casing)", () => {
 
   it("the JSON encoder replaces a tap's own _sdc_sequence without re-serialising the record", () => {
     const raw = `{"_sdc_sequence":1,"v":99999999999999999,"d":1.10}`;
-    const line = jsonEncoder(true)(incoming(raw), 5, "2024-01-01T00:00:00.000Z", undefined);
+    const line = entryText(jsonEncoder(true)(incoming(raw), 5, "2024-01-01T00:00:00.000Z", undefined));
     expect(line).toContain(`"v":99999999999999999`);
     expect(line).toContain(`"d":1.10`);
     expect(line).toContain(`"_sdc_sequence":5`);

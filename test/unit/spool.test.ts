@@ -89,7 +89,8 @@ describe("duckEncoder", () => {
 
   it("wraps the record text when it must be rewritten or carries metadata", () => {
     const lineBytes = Buffer.from('{"type":"RECORD","stream":"s","record":{"id": 1}}');
-    const rewritten = duckEncoder(false)({ ...incoming, lineBytes }, 5, "", undefined, (t) => t.replace("1", '"1"'));
+    const rewrite = Object.assign((t: string) => t.replace("1", '"1"'), { inLine: () => undefined });
+    const rewritten = duckEncoder(false)({ ...incoming, lineBytes }, 5, "", undefined, rewrite);
     expect(rewritten).toBe('{"__target_s3_line":5,"time_extracted":"2024-01-01T00:00:00Z","version":7,"record":{"id": "1"}}\n');
     const withMetadata = duckEncoder(true)({ ...incoming, lineBytes }, 5, "", undefined);
     expect(typeof withMetadata).toBe("string");
