@@ -2,7 +2,7 @@
 // shows exactly the bytes that were sent (same size and ETag), never on size alone.
 import { createHash, randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { confirmUpload, ExpectedEtag } from "../../src/s3/confirm-upload.js";
@@ -35,7 +35,13 @@ describe("confirmUpload", () => {
 
     const other = Buffer.from(body);
     other[7] = (other[7] ?? 0) ^ 1;
-    await new Upload({ client: s3.client, params: { Bucket: bucket, Key: "multi.bin", Body: Readable.from([other]) }, partSize: 5 * MiB }).done();
+    // s3rver now and then assembles a multipart object without one of its parts when the machine is loaded (seen: 6
+    // of 11 MiB stored): the case under test needs the other bytes stored whole, so the upload is repeated until they are.
+    for (let attempt = 1; ; attempt++) {
+      await new Upload({ client: s3.client, params: { Bucket: bucket, Key: "multi.bin", Body: Readable.from([other]) }, partSize: 5 * MiB }).done();
+      const stored = await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: "multi.bin" }));
+      if (stored.ContentLength === other.length || attempt === 5) break;
+    }
     const refused = await confirmUpload(s3.client, bucket, "multi.bin", { bytes: body.length, etags });
     expect(refused.stored).toBe(false);
     expect(refused.stored === false && refused.reason).toMatch(/has ETag "[0-9a-f]{32}-3", not /);
