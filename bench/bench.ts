@@ -490,7 +490,7 @@ const fmt1 = (n: number | null | undefined): string => (n === undefined || n ===
 function stagesText(s: Stages | null | undefined): string {
   if (s === null || s === undefined) return 'n/a';
   const named = ['parse', 'validate', 'buffer', 'convert', 'upload'];
-  const parts = named.map((k) => `${k} ${s[k] === undefined ? '-' : (s[k] as number).toFixed(2)}`);
+  const parts = named.map((k) => `${k} ${s[k] === undefined ? '-' : (s[k]).toFixed(2)}`);
   for (const [k, v] of Object.entries(s)) if (k !== 'total' && !named.includes(k) && v !== undefined) parts.push(`${k} ${v.toFixed(2)}`);
   return `${parts.join(' · ')} (Σ ${s.total.toFixed(2)} s)`;
 }

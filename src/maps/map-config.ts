@@ -114,7 +114,7 @@ function readCustomMap(where: string, def: Record<string, unknown>, problems: st
       else map.filter = readExpression(at, value, problems);
     } else if (name === KEY_PROPERTIES) {
       if (value === null) map.keyProperties = [];
-      else if (Array.isArray(value) && value.every((v) => typeof v === "string")) map.keyProperties = value as string[];
+      else if (Array.isArray(value) && value.every((v) => typeof v === "string")) map.keyProperties = value;
       else problems.push(`${at}: must be a list of property names, or null for none`);
     } else if (name === ELSE) {
       if (isNull(value)) map.dropUnmentioned = true;

@@ -156,7 +156,7 @@ export class StreamMapper {
     const members: string[] = [];
     for (const [name, member] of result) {
       members.push(`${JSON.stringify(name)}:${member.text}`);
-      const value = member.from === undefined ? JSON.parse(member.text) : record[member.from];
+      const value: unknown = member.from === undefined ? JSON.parse(member.text) : record[member.from];
       Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
     }
     return { record: out, rawText: `{${members.join(",")}}` };

@@ -118,7 +118,7 @@ function shiftMeta(meta: TStruct, shift: bigint): TStruct {
 function listOf(struct: TStruct, id: number, path: string): TList["items"] {
   const f = field(struct, id);
   if (!f || (f.type !== TType.List && f.type !== TType.Set)) missing(path, `field ${id}`);
-  return (f!.value as TList).items;
+  return (f.value as TList).items;
 }
 
 function missing(path: string, what: string): never {

@@ -33,7 +33,8 @@ export class Spool {
   private spare: Buffer[] = [];
   private used = 0;
   private writing: Promise<void> = Promise.resolve();
-  private writeError: unknown;
+  /** A failed write of the spool file (an fs error, always an Error). */
+  private writeError: Error | undefined;
   private closed = false;
   private released = false;
   private readonly fd: number;
@@ -138,7 +139,7 @@ export class Spool {
     };
     this.writing = previous.then(() => (data.length > 0 ? writeAsync(this.fd, data).then(recycle) : recycle()));
     this.writing.catch((error: unknown) => {
-      this.writeError = error;
+      this.writeError = error instanceof Error ? error : new Error(String(error));
     });
     // Wait for the previous chunk only: one chunk may be in flight while the next one fills.
     return previous;

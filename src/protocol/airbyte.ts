@@ -277,7 +277,7 @@ export function parseCatalog(raw: unknown, where: string): CatalogStream[] {
       generationId: int("generation_id"),
       minimumGenerationId: int("minimum_generation_id"),
       syncId: int("sync_id"),
-      cursorField: Array.isArray(cursor) && cursor.every((c) => typeof c === "string") ? (cursor as string[]) : [],
+      cursorField: Array.isArray(cursor) && cursor.every((c) => typeof c === "string") ? (cursor) : [],
     });
   });
   if (problems.length > 0) throw new ConfigError(`the catalog ${where} is invalid`, problems);

@@ -115,7 +115,7 @@ function parseBatch(raw: Record<string, unknown>, line: number): BatchMessage {
     throw new InputError(`the BATCH for stream '${stream}' has no "manifest" list of file URLs`, line);
   }
   // A Parquet file's own codec is read from the file; the message's compression names it only.
-  return { type: "BATCH", stream, format, compression: format === "parquet" ? "none" : (compression as "gzip" | "none"), manifest: manifest as string[] };
+  return { type: "BATCH", stream, format, compression: format === "parquet" ? "none" : (compression as "gzip" | "none"), manifest: manifest };
 }
 
 function parseSchema(raw: Record<string, unknown>, line: number): SchemaMessage {
@@ -159,7 +159,7 @@ function stringList(raw: Record<string, unknown>, field: string, stream: string,
   if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
     throw new InputError(`the SCHEMA for stream '${stream}' has "${field}" that is not a list of property names`, line);
   }
-  return value as string[];
+  return value;
 }
 
 export function isObject(value: unknown): value is Record<string, unknown> {

@@ -78,7 +78,7 @@ export async function resolveCredentials(settings: Settings, options: { now?: ()
     close = role.close;
     description = `role ${settings.role_arn} (session ${settings.role_session_name}${settings.external_id ? ", with external ID" : ""}) assumed with ${sourceText}`;
   } else {
-    provider = typeof source === "function" ? source : async () => source;
+    provider = typeof source === "function" ? source : () => Promise.resolve(source);
     description = sourceText;
   }
 

@@ -40,7 +40,7 @@ export function typeOf(schema: unknown, nestedTypes: "struct" | "json"): TypeNod
   const s = schema as JsonSchema;
   const types = typeNames(s);
   if (types.length === 0) {
-    const branches = (s["anyOf"] ?? s["oneOf"]) as unknown;
+    const branches = (s["anyOf"] ?? s["oneOf"]);
     if (Array.isArray(branches) && branches.length > 0) return unionOf(branches, nestedTypes);
     return { kind: "json" };
   }

@@ -32,7 +32,7 @@ function walk(node: unknown, visit: (s: Record<string, unknown>) => void): void 
   const s = node as Record<string, unknown>;
   visit(s);
   for (const key of SUBSCHEMA_LISTS) if (Array.isArray(s[key])) for (const sub of s[key] as unknown[]) walk(sub, visit);
-  for (const key of SUBSCHEMA_MAPS) if (typeof s[key] === "object" && s[key] !== null) for (const sub of Object.values(s[key] as object)) walk(sub, visit);
+  for (const key of SUBSCHEMA_MAPS) if (typeof s[key] === "object" && s[key] !== null) for (const sub of Object.values(s[key])) walk(sub, visit);
   for (const key of SUBSCHEMAS) {
     const sub = s[key];
     if (Array.isArray(sub)) for (const x of sub) walk(x, visit);
@@ -56,7 +56,7 @@ export function prepareForValidation(schema: JsonSchema): JsonSchema {
   walk(copy, (s) => {
     const types = typesOf(s);
     if (types.includes("integer")) s[INT64] = true;
-    if (types.includes("number")) s[NUMBER_RANGE] = types.includes("integer") ? 0 : (decimalScale(s as JsonSchema) ?? 0);
+    if (types.includes("number")) s[NUMBER_RANGE] = types.includes("integer") ? 0 : (decimalScale(s) ?? 0);
     if (typeof s["multipleOf"] === "number") {
       s[MULTIPLE_OF] = s["multipleOf"];
       delete s["multipleOf"];

@@ -66,7 +66,7 @@ function addTargetKeywords(instance: Ajv): Ajv {
     validate: (_: unknown, data: number, _s: unknown, cxt?: { instancePath: string }) => {
       if (Math.abs(data) < EXACT_INTEGER) return true;
       // Without the source text the double is all there is (9223372036854775807 reads as 2^63).
-      if (!source.hasText) return data >= -9223372036854775808 && data <= 9223372036854775807;
+      if (!source.hasText) return data >= -(2 ** 63) && data <= 2 ** 63;
       const d = source.decimalAt(cxt?.instancePath ?? "", data);
       return d !== undefined && inInt64Range(d);
     },
@@ -139,7 +139,7 @@ function compile(instance: Ajv, schema: JsonSchema): ValidateFunction {
   } catch (error) {
     if (error instanceof UnsupportedPatternError) throw error;
     const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`the schema cannot be compiled for validation (${reason})`);
+    throw new Error(`the schema cannot be compiled for validation (${reason})`, { cause: error });
   }
 }
 
@@ -239,7 +239,8 @@ function violations(errors: ErrorObject[], record: Record<string, unknown>, kind
 
 function pathOf(error: ErrorObject): string[] {
   const path = error.instancePath === "" ? [] : error.instancePath.slice(1).split("/").map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
-  const child = error.keyword === "required" ? error.params["missingProperty"] : error.keyword === "additionalProperties" ? error.params["additionalProperty"] : undefined;
+  const params = error.params as Record<string, unknown>;
+  const child = error.keyword === "required" ? params["missingProperty"] : error.keyword === "additionalProperties" ? params["additionalProperty"] : undefined;
   if (typeof child === "string") path.push(child);
   return path;
 }

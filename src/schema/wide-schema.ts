@@ -58,7 +58,7 @@ export function splitWideObjects(root: Schema): Schema {
     }
     // The names stay (as `true`) so additionalProperties/unevaluatedProperties still see them as declared.
     node["properties"] = Object.fromEntries(names.map((n) => [n, true]));
-    node["allOf"] = [...(Array.isArray(node["allOf"]) ? node["allOf"] : []), ...refs];
+    node["allOf"] = [...(Array.isArray(node["allOf"]) ? (node["allOf"] as unknown[]) : []), ...refs];
   }
   return root;
 }

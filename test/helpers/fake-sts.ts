@@ -284,7 +284,7 @@ export async function startFakeSts(initial: FakeStsOptions = {}): Promise<FakeSt
     },
     setOptions(next: { [K in keyof FakeStsOptions]?: FakeStsOptions[K] | undefined }) {
       // A key given as undefined goes back to the default.
-      options = Object.fromEntries(Object.entries({ ...options, ...next }).filter(([, v]) => v !== undefined)) as FakeStsOptions;
+      options = Object.fromEntries(Object.entries({ ...options, ...next }).filter(([, v]) => v !== undefined));
     },
     async close() {
       if (closed) return;

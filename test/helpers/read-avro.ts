@@ -53,9 +53,9 @@ export async function readAvro(body: Buffer): Promise<AvroFile> {
     zstandard: (buf: Buffer, cb: (e: Error | null, b?: Buffer) => void) => cb(null, Buffer.from(zstdDecompress(buf))),
   };
   const decoder = new avro.streams.BlockDecoder({
-    codecs: codecs as never,
+    codecs: codecs,
     parseHook: (s: unknown) => avro.Type.forSchema(s as avro.Schema, avroTypeOptions()),
-  } as never);
+  });
   const records: Record<string, unknown>[] = [];
   await new Promise<void>((resolve, reject) => {
     decoder.on("data", (r: Record<string, unknown>) => records.push(r));

@@ -102,7 +102,7 @@ export async function readFileRows(path: string, opts: ReadOptions = {}): Promis
   const resolved = { ...opts, format: guessed.format, gzip: opts.gzip ?? guessed.gzip };
   const conn = await duck();
   const reader = await conn.runAndReadAll(`SELECT * FROM ${readSql(path, resolved)}`);
-  return reader.getRowObjectsJson() as Record<string, unknown>[];
+  return reader.getRowObjectsJson();
 }
 
 /** Downloads s3://bucket/key to a temp file and reads it back with DuckDB (format from the key's extension). */

@@ -68,7 +68,7 @@ export function spawnCli(args: string[], opts: RunCliOptions = {}): RunningCli {
   const started = Date.now();
   const child = spawn(process.execPath, [opts.cliPath ?? CLI_PATH, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
-    env: env as NodeJS.ProcessEnv,
+    env: env,
     stdio: ["pipe", "pipe", "pipe"],
   });
 

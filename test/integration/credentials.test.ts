@@ -201,13 +201,13 @@ describe("assumed-role credentials are refreshed before they expire", () => {
       expect(sts.assumeRoleCalls()).toHaveLength(1);
       expect(new Set(first.map((c) => c.accessKeyId)).size).toBe(1);
       clock += 30 * 60_000; // 30 minutes in: 30 left, outside the 10-minute window
-      expect((await provider()).accessKeyId).toBe(first[0]!.accessKeyId);
+      expect((await provider()).accessKeyId).toBe(first[0].accessKeyId);
       expect(sts.assumeRoleCalls()).toHaveLength(1);
       clock += 22 * 60_000; // 8 minutes left: refresh
       const second = await provider();
       expect(sts.assumeRoleCalls()).toHaveLength(2);
-      expect(second.accessKeyId).not.toBe(first[0]!.accessKeyId);
-      expect(second.expiration!.getTime()).toBeGreaterThan(first[0]!.expiration!.getTime());
+      expect(second.accessKeyId).not.toBe(first[0].accessKeyId);
+      expect(second.expiration!.getTime()).toBeGreaterThan(first[0].expiration!.getTime());
       expect(sts.assumeRoleCalls()[1]!.externalId).toBe(EXTERNAL_ID);
       // A failed refresh while the session still has minutes left keeps the current one.
       sts.setFailure({ action: "AssumeRole", code: "ServiceUnavailable", status: 503 });

@@ -332,7 +332,7 @@ describe("fault-proxy", () => {
 describe("fake-sts", () => {
   afterEach(() => {
     sts.setFailure(null);
-    sts.setOptions({ requiredExternalId: undefined as unknown as string });
+    sts.setOptions({ requiredExternalId: undefined });
   });
 
   const stsClient = () =>
@@ -420,7 +420,7 @@ describe("fake-sts", () => {
         new AssumeRoleCommand({ RoleArn: "arn:aws:iam::444455556666:role/writer", RoleSessionName: "s3" }),
       );
       const creds = out.Credentials!;
-      s3.allowAccessKey(creds.AccessKeyId!, creds.SecretAccessKey!);
+      s3.allowAccessKey(creds.AccessKeyId!, creds.SecretAccessKey);
       const temp = new S3Client({
         endpoint: proxy.endpoint,
         region: "us-east-1",

@@ -273,7 +273,7 @@ describe("hostile stream names", () => {
       expect(key.split("/"), key).not.toContain(".");
       expect(key, key).not.toContain("//");
       expect(key, key).not.toMatch(/^\//);
-      // eslint-disable-next-line no-control-regex
+       
       expect(key, key).not.toMatch(/[\u0000-\u001f\u007f\\]/);
     }
   }

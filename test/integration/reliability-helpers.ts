@@ -3,11 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { generateSinger, STREAMS, type GenerateSummary } from "../../bench/generate.js";
+import { generateSinger, type GenerateSummary } from "../../bench/generate.js";
 import { formatFromKey, readSql } from "../helpers/read-back.js";
 import type { S3TestServer } from "../helpers/s3-server.js";
 
-export { STREAMS };
 
 /** The bench generator's multi-stream Singer output (3 streams, STATE every 10,000 records) as one string. */
 export function singerInput(records: number, seed?: number): { text: string; summary: GenerateSummary } {
@@ -101,18 +100,3 @@ export function compareCounts(counts: KeyCounts, expected: Record<string, number
   return { missing, duplicates, extra, detail };
 }
 
-/** Per-stream ids of the RECORD lines in the first `lines` lines of a generated input. */
-export function recordsBeforeLine(text: string, lines: number): Record<string, number> {
-  const out: Record<string, number> = {};
-  let pos = 0;
-  for (let i = 0; i < lines && pos < text.length; i++) {
-    const nl = text.indexOf("\n", pos);
-    const line = text.slice(pos, nl === -1 ? text.length : nl);
-    pos = nl === -1 ? text.length : nl + 1;
-    if (line.startsWith('{"type":"RECORD"')) {
-      const m = /^\{"type":"RECORD","stream":"([^"]+)","record":\{"id":(\d+)/.exec(line);
-      if (m) out[m[1]!] = Math.max(out[m[1]!] ?? 0, Number(m[2]));
-    }
-  }
-  return out;
-}

@@ -60,7 +60,7 @@ async function runInTwoParts(config: object, first: string, waitFor: unknown, be
     },
   });
   const writer: FileHandle = await open(fifo, "w");
-  let beforePartTwo: unknown[] = [];
+  let beforePartTwo: unknown[];
   try {
     await writer.write(first);
     await Promise.race([printed, result.then(() => undefined)]);

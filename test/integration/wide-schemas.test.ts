@@ -152,7 +152,7 @@ describe("deep schemas", () => {
     expect(result.code, result.stderr).toBe(0);
     const rows = fileType === "jsonl" ? [JSON.parse((await s3.getObject(bucket, objects[0]!.key)).toString("utf8")) as Record<string, unknown>] : await readObjectRows(s3, bucket, objects[0]!.key);
     expect(rows).toHaveLength(1);
-    let at: unknown = typeof rows[0]!["a"] === "string" ? JSON.parse(rows[0]!["a"] as string) : rows[0]!["a"];
+    let at: unknown = typeof rows[0]!["a"] === "string" ? JSON.parse(rows[0]!["a"]) : rows[0]!["a"];
     for (let i = 1; i < 126; i++) at = (at as { a: unknown }).a;
     expect(at).toEqual({ a: "x" });
   });

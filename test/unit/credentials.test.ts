@@ -32,7 +32,7 @@ describe("credential source", () => {
   });
 
   it("STS uses sts_endpoint only; aws_endpoint (S3) never applies to it", () => {
-    expect(stsOptionsOf(settings({ aws_endpoint: "http://minio:9000" } as Partial<Settings>))).toEqual({ region: "eu-west-1", endpoint: undefined, maxRetries: 5 });
+    expect(stsOptionsOf(settings({ aws_endpoint: "http://minio:9000" }))).toEqual({ region: "eu-west-1", endpoint: undefined, maxRetries: 5 });
     expect(stsOptionsOf(settings({ sts_endpoint: "http://127.0.0.1:1" })).endpoint).toBe("http://127.0.0.1:1");
   });
 });

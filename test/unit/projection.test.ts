@@ -105,7 +105,7 @@ describe("projectionSql (run by DuckDB)", () => {
     writeFileSync(path, records.map((r, i) => `{"${LINE_FIELD}":${i + 1},"record":${r}}\n`).join(""));
     const { readColumns, select, from } = projectionSql(columns, { format, metadata, batchedAt: BATCHED });
     const reader = await conn.runAndReadAll(`SELECT ${select} FROM ${from(`read_ndjson(${quoteLiteral(path)}, columns=${readColumns}, ignore_errors=false)`)}`);
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
+    return reader.getRowObjectsJson();
   }
 
   const schema = {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { configSchema, packageRoot } from "../../src/config/schema.js";
 import { parseCursor } from "../../src/s3/cursor-partition.js";
-import { KeyTemplate, MACROS, STREAM_ID_NAMESPACE, type KeyContext, type Macro } from "../../src/s3/key-template.js";
+import { KeyTemplate, MACROS, STREAM_ID_NAMESPACE, type KeyContext } from "../../src/s3/key-template.js";
 import { safeSegment } from "../../src/s3/safe-key.js";
 
 const page = readFileSync(join(packageRoot(), "docs", "object-keys.md"), "utf8");
@@ -80,10 +80,10 @@ describe("docs/object-keys.md", () => {
       const template = KeyTemplate.parse(`{${m}}`);
       const ctx = m === "namespace" ? { ...base, namespace: "public" } : base;
       const utc = codeSpans(row[2] ?? "")[0];
-      expect(template.macroValue(m as Macro, ctx), `{${m}} UTC example`).toBe(utc);
+      expect(template.macroValue(m, ctx), `{${m}} UTC example`).toBe(utc);
       const nyCell = row[3] ?? "";
       const ny = nyCell === "same" ? utc : codeSpans(nyCell)[0];
-      expect(template.macroValue(m as Macro, { ...ctx, timeZone: "America/New_York" }), `{${m}} America/New_York example`).toBe(ny);
+      expect(template.macroValue(m, { ...ctx, timeZone: "America/New_York" }), `{${m}} America/New_York example`).toBe(ny);
     }
   });
 

@@ -48,7 +48,8 @@ export class StreamingSink implements PartitionSink {
     done.catch((error: unknown) => {
       if (this.failure.record(error)) o.onError(error);
     });
-    if (o.framing) this.put(o.framing.head);
+    // The first put fills an empty chunk: it never waits, so there is no promise to keep.
+    if (o.framing) void this.put(o.framing.head);
   }
 
   get key(): string {
