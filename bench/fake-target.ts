@@ -4,9 +4,9 @@
 // uploads one object (a count per stream) to the configured bucket and prints a
 // stage_seconds METRIC line on stderr. It is not a target: nothing about its speed or
 // its STATE timing means anything.
-import { readFileSync } from 'node:fs';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { StringDecoder } from 'node:string_decoder';
+import { readFileSync } from "node:fs";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { StringDecoder } from "node:string_decoder";
 
 interface FakeConfig {
   bucket: string;
@@ -20,25 +20,25 @@ interface FakeConfig {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const i = argv.indexOf('--config');
+  const i = argv.indexOf("--config");
   const path = i >= 0 ? argv[i + 1] : undefined;
-  if (path === undefined) throw new Error('usage: fake-target.js --config FILE < input');
-  const config = JSON.parse(readFileSync(path, 'utf8')) as FakeConfig;
+  if (path === undefined) throw new Error("usage: fake-target.js --config FILE < input");
+  const config = JSON.parse(readFileSync(path, "utf8")) as FakeConfig;
   const t0 = performance.now();
   const counts: Record<string, number> = {};
-  const decoder = new StringDecoder('utf8');
-  let rest = '';
+  const decoder = new StringDecoder("utf8");
+  let rest = "";
   const handle = (line: string): void => {
     if (line.length === 0) return;
     const msg = JSON.parse(line) as { type?: string; stream?: string; value?: unknown };
-    if (msg.type === 'RECORD' && msg.stream !== undefined) counts[msg.stream] = (counts[msg.stream] ?? 0) + 1;
-    else if (msg.type === 'STATE') process.stdout.write(JSON.stringify(msg.value) + '\n');
+    if (msg.type === "RECORD" && msg.stream !== undefined) counts[msg.stream] = (counts[msg.stream] ?? 0) + 1;
+    else if (msg.type === "STATE") process.stdout.write(JSON.stringify(msg.value) + "\n");
   };
   for await (const chunk of process.stdin as AsyncIterable<Buffer>) {
     const text = rest + decoder.write(chunk);
     let start = 0;
     let nl: number;
-    while ((nl = text.indexOf('\n', start)) !== -1) {
+    while ((nl = text.indexOf("\n", start)) !== -1) {
       handle(text.slice(start, nl));
       start = nl + 1;
     }
@@ -47,9 +47,9 @@ async function main(argv: string[]): Promise<void> {
   handle(rest + decoder.end());
   const parsed = performance.now();
   const client = new S3Client({
-    region: config.aws_region ?? 'us-east-1',
+    region: config.aws_region ?? "us-east-1",
     forcePathStyle: config.force_path_style ?? true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
+    requestChecksumCalculation: "WHEN_REQUIRED",
     ...(config.aws_endpoint !== undefined ? { endpoint: config.aws_endpoint } : {}),
     ...(config.aws_access_key_id !== undefined && config.aws_secret_access_key !== undefined
       ? { credentials: { accessKeyId: config.aws_access_key_id, secretAccessKey: config.aws_secret_access_key } }
@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<void> {
   await client.send(
     new PutObjectCommand({
       Bucket: config.bucket,
-      Key: `fake/${config.file_type ?? 'csv'}-${config.compression ?? 'none'}.json`,
+      Key: `fake/${config.file_type ?? "csv"}-${config.compression ?? "none"}.json`,
       Body: JSON.stringify(counts),
     }),
   );
@@ -67,8 +67,8 @@ async function main(argv: string[]): Promise<void> {
   const parse = (parsed - t0) / 1000;
   const upload = (done - parsed) / 1000;
   const metric = {
-    type: 'timer',
-    metric: 'stage_seconds',
+    type: "timer",
+    metric: "stage_seconds",
     value: parse + upload,
     tags: { parse, validate: 0, buffer: 0, convert: 0, upload },
   };

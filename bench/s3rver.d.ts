@@ -1,6 +1,6 @@
 // Minimal typings for the parts of s3rver 3.x the benchmark uses.
-declare module 's3rver' {
-  import type { AddressInfo } from 'node:net';
+declare module "s3rver" {
+  import type { AddressInfo } from "node:net";
 
   interface S3rverOptions {
     address?: string;

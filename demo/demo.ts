@@ -58,7 +58,10 @@ async function main(): Promise<void> {
 
 function runTarget(cli: string, configPath: string, input: string): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, "--config", configPath], { stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, AWS_EC2_METADATA_DISABLED: "true", LOGLEVEL: process.env["LOGLEVEL"] ?? "warn" } });
+    const child = spawn(process.execPath, [cli, "--config", configPath], {
+      stdio: ["pipe", "pipe", "inherit"],
+      env: { ...process.env, AWS_EC2_METADATA_DISABLED: "true", LOGLEVEL: process.env["LOGLEVEL"] ?? "warn" },
+    });
     let stdout = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.on("error", reject);
@@ -68,7 +71,14 @@ function runTarget(cli: string, configPath: string, input: string): Promise<{ co
 }
 
 async function listObjects(endpoint: string, work: string): Promise<void> {
-  const s3 = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" }, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
+  const s3 = new S3Client({
+    endpoint,
+    region: "us-east-1",
+    forcePathStyle: true,
+    credentials: { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" },
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
   const db = await DuckDBInstance.create(":memory:");
   const connection = await db.connect();

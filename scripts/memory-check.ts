@@ -35,9 +35,24 @@ try {
     const summary = generateToFile(records, input);
     const bucket = await s3.createBucket();
     const config = join(dir, "config.json");
-    writeFileSync(config, JSON.stringify({ bucket, aws_endpoint: s3.endpoint, force_path_style: true, aws_access_key_id: "S3RVER", aws_secret_access_key: "S3RVER", file_type: fileType, memory_limit: "128MB", temp_dir: join(dir, "tmp") }));
+    writeFileSync(
+      config,
+      JSON.stringify({
+        bucket,
+        aws_endpoint: s3.endpoint,
+        force_path_style: true,
+        aws_access_key_id: "S3RVER",
+        aws_secret_access_key: "S3RVER",
+        file_type: fileType,
+        memory_limit: "128MB",
+        temp_dir: join(dir, "tmp"),
+      }),
+    );
     const started = Date.now();
-    const child = spawn(process.execPath, [cli, "--config", config], { stdio: ["pipe", "ignore", "pipe"], env: { ...process.env, AWS_EC2_METADATA_DISABLED: "true" } });
+    const child = spawn(process.execPath, [cli, "--config", config], {
+      stdio: ["pipe", "ignore", "pipe"],
+      env: { ...process.env, AWS_EC2_METADATA_DISABLED: "true" },
+    });
     let stderr = "";
     child.stderr.on("data", (c: Buffer) => (stderr = (stderr + c.toString()).slice(-4000)));
     let peak = 0;
@@ -48,7 +63,9 @@ try {
     const mb = peak / 1024 / 1024;
     const ok = code === 0 && mb < BOUND_MB;
     failed ||= !ok;
-    console.log(`${records} records (${(summary.bytes / 1e6).toFixed(0)} MB, ${fileType}): exit ${code}, peak RSS ${mb.toFixed(0)} MB (bound ${BOUND_MB} MB), ${((Date.now() - started) / 1000).toFixed(1)} s${ok ? "" : " FAILED\n" + stderr}`);
+    console.log(
+      `${records} records (${(summary.bytes / 1e6).toFixed(0)} MB, ${fileType}): exit ${code}, peak RSS ${mb.toFixed(0)} MB (bound ${BOUND_MB} MB), ${((Date.now() - started) / 1000).toFixed(1)} s${ok ? "" : " FAILED\n" + stderr}`,
+    );
     rmSync(input, { force: true });
   }
 } finally {

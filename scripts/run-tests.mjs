@@ -70,15 +70,7 @@ async function main() {
   const countsFile = join(workDir, "counts.json");
 
   // The local vitest entry point, run with this Node: same as `npx vitest`, without npx's lookup or prompts.
-  const args = [
-    vitestBin,
-    "run",
-    "--reporter=default",
-    "--reporter=json",
-    `--outputFile=${reportFile}`,
-    `--reporter=${selfPath}`,
-    ...process.argv.slice(2),
-  ];
+  const args = [vitestBin, "run", "--reporter=default", "--reporter=json", `--outputFile=${reportFile}`, `--reporter=${selfPath}`, ...process.argv.slice(2)];
   const child = spawn(process.execPath, args, {
     cwd: root,
     stdio: ["ignore", "inherit", "inherit"],

@@ -18,7 +18,8 @@ const USAGE = `usage:
   target-s3 spec                                                              print the Airbyte SPEC message
   target-s3 write --config FILE --catalog FILE [--input FILE]                 run as an Airbyte destination (also --write)
   target-s3 check --config FILE                                               test the settings (also --check, --test-connection)`;
-const USAGE_LINE = "usage: target-s3 --config FILE|ENV [--config ...] [--input FILE] | --about | --version | spec | check --config FILE | write --config FILE --catalog FILE";
+const USAGE_LINE =
+  "usage: target-s3 --config FILE|ENV [--config ...] [--input FILE] | --about | --version | spec | check --config FILE | write --config FILE --catalog FILE";
 
 interface Parsed {
   command: "run" | "about" | "version" | "spec" | "help" | "write" | "check";
@@ -164,7 +165,11 @@ function checkInput(path: string): void {
     stats = statSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw usageError(code === "ENOENT" ? `--input '${path}' does not exist (pass the tap output file, or leave --input out to read stdin)` : `--input '${path}' cannot be read (${code ?? String(error)})`);
+    throw usageError(
+      code === "ENOENT"
+        ? `--input '${path}' does not exist (pass the tap output file, or leave --input out to read stdin)`
+        : `--input '${path}' cannot be read (${code ?? String(error)})`,
+    );
   }
   if (stats.isDirectory()) throw usageError(`--input '${path}' is a directory (pass the tap output file, or leave --input out to read stdin)`);
 }

@@ -81,9 +81,7 @@ export class OutputClosedError extends TargetError {
 
 /** The run was stopped by a signal. Exit 128 + signal number. */
 export class InterruptedError extends TargetError {
-  constructor(
-    readonly signal: "SIGTERM" | "SIGINT",
-  ) {
+  constructor(readonly signal: "SIGTERM" | "SIGINT") {
     super(`stopped by ${signal}: in-flight uploads were aborted and no STATE was emitted for unstored records`);
   }
   get exitCode(): number {

@@ -49,10 +49,13 @@ export async function withRunEnvironment<T>(
     input.destroy();
     // A hung request (a store that stopped answering) keeps its socket and so the process alive after the run has
     // given up on it: exit anyway once the shutdown bound (plus a second to log the error) has passed.
-    setTimeout(() => {
-      if (!settled) logger.error(new InterruptedError(signal).message);
-      process.exit(signal === "SIGINT" ? 130 : 143);
-    }, settings.shutdown_timeout_seconds * 1000 + 1000).unref();
+    setTimeout(
+      () => {
+        if (!settled) logger.error(new InterruptedError(signal).message);
+        process.exit(signal === "SIGINT" ? 130 : 143);
+      },
+      settings.shutdown_timeout_seconds * 1000 + 1000,
+    ).unref();
   };
   process.once("SIGTERM", onSignal("SIGTERM"));
   process.once("SIGINT", onSignal("SIGINT"));
@@ -98,7 +101,9 @@ function outputError(error: NodeJS.ErrnoException): OutputClosedError {
     error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED"
       ? "stdout was closed by its reader (EPIPE)"
       : `stdout cannot be written (${error.code ?? error.message})`;
-  return new OutputClosedError(`${why}, so committed STATE could not be delivered: the data is stored, but the orchestrator did not get its bookmark; keep stdout open and writable until target-s3 exits`);
+  return new OutputClosedError(
+    `${why}, so committed STATE could not be delivered: the data is stored, but the orchestrator did not get its bookmark; keep stdout open and writable until target-s3 exits`,
+  );
 }
 
 /** A store that refuses connections or has no address is almost always a wrong aws_endpoint: say so. */

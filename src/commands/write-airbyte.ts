@@ -73,12 +73,21 @@ async function write(args: WriteAirbyteArgs, logger: Logger): Promise<number> {
   const catalog = readCatalog(args.catalogPath);
   const settings = airbyteSettings(loaded, catalog);
   const { bucket, prefix } = parseBucket(settings.bucket);
-  const prefixes = checkCleanupPrefixes(catalog, { template: settings.key_template, basePrefix: [prefix, settings.object_key_path], connectionId: settings.connection_id });
+  const prefixes = checkCleanupPrefixes(catalog, {
+    template: settings.key_template,
+    basePrefix: [prefix, settings.object_key_path],
+    connectionId: settings.connection_id,
+  });
   const byKey = new Map(catalog.map((s) => [s.key, s]));
   const statuses = new Map<string, string>();
 
   return withRunEnvironment(settings, args.inputPath, logger, async ({ input, signal, client, connectionRunId, runStart, emit }) => {
-    logger.info("target-s3 write (Airbyte) starting", { file_type: settings.file_type, bucket: settings.bucket, streams: catalog.length, connection_run_id: connectionRunId });
+    logger.info("target-s3 write (Airbyte) starting", {
+      file_type: settings.file_type,
+      bucket: settings.bucket,
+      streams: catalog.length,
+      connection_run_id: connectionRunId,
+    });
     const summary = await runTarget(
       { settings, client, logger, connectionRunId, runStart },
       { input, signal, emitState: emit },
@@ -130,7 +139,9 @@ function readCatalog(path: string): CatalogStream[] {
   try {
     raw = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
-    throw new ConfigError(`the catalog file ${path} cannot be read as JSON (${error instanceof Error ? error.message : String(error)}): pass the ConfiguredAirbyteCatalog with --catalog`);
+    throw new ConfigError(
+      `the catalog file ${path} cannot be read as JSON (${error instanceof Error ? error.message : String(error)}): pass the ConfiguredAirbyteCatalog with --catalog`,
+    );
   }
   return parseCatalog(raw, path);
 }
@@ -142,7 +153,10 @@ function readCatalog(path: string): CatalogStream[] {
  */
 export function airbyteSettings(settings: Settings, catalog: readonly CatalogStream[]): Settings {
   const defaultTemplate = configSchema().properties["key_template"]?.default;
-  const template = settings.key_template === defaultTemplate && !settings.key_template.includes("{namespace}") ? `{namespace}/${settings.key_template}` : settings.key_template;
+  const template =
+    settings.key_template === defaultTemplate && !settings.key_template.includes("{namespace}")
+      ? `{namespace}/${settings.key_template}`
+      : settings.key_template;
   const names = new Map<string, string>();
   for (const stream of catalog) {
     const other = names.get(stream.name);

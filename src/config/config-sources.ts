@@ -99,10 +99,7 @@ const FALSE_WORDS = new Set(["false", "0", "no", "off"]);
  * One environment variable's text as the setting's type: booleans true/1/yes/on and false/0/no/off,
  * numbers, JSON for objects and arrays, "" or "null" for null where the setting allows it, strings as is.
  */
-export function parseEnvValue(
-  raw: string,
-  setting: SettingSchema,
-): { ok: true; value: unknown } | { ok: false; reason: string } {
+export function parseEnvValue(raw: string, setting: SettingSchema): { ok: true; value: unknown } | { ok: false; reason: string } {
   const types = settingTypes(setting);
   if (types.includes("null") && (raw === "" || raw === "null")) return { ok: true, value: null };
   const type = types.find((t) => t !== "null") ?? "string";

@@ -5,10 +5,7 @@ const MIN_MEMORY_LIMIT_BYTES = 16_000_000;
 const MAX_OBJECT_METADATA_BYTES = 2048;
 
 /** Checks across settings, and those JSON Schema cannot express. */
-export function crossSettingProblems(
-  data: Record<string, unknown>,
-  origin: Map<string, string>,
-): { problems: string[]; warnings: string[] } {
+export function crossSettingProblems(data: Record<string, unknown>, origin: Map<string, string>): { problems: string[]; warnings: string[] } {
   const problems: string[] = [];
   const warnings: string[] = [];
   const str = (name: string): string | undefined => {
@@ -34,7 +31,10 @@ export function crossSettingProblems(
   } else if (bucket !== undefined && bucket !== "") {
     const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(bucket)?.[1];
     if (scheme !== undefined && scheme.toLowerCase() !== "s3") {
-      problem("bucket", `${JSON.stringify(bucket)} is not a bucket name or s3:// URI: use s3://bucket/prefix or a bare bucket name, and set aws_endpoint for S3-compatible stores`);
+      problem(
+        "bucket",
+        `${JSON.stringify(bucket)} is not a bucket name or s3:// URI: use s3://bucket/prefix or a bare bucket name, and set aws_endpoint for S3-compatible stores`,
+      );
     } else if (scheme !== undefined) {
       const name = bucket.slice(scheme.length + 3).split("/")[0] ?? "";
       if (name === "") problem("bucket", `${JSON.stringify(bucket)} has no bucket name: use s3://bucket or s3://bucket/prefix`);
@@ -47,15 +47,29 @@ export function crossSettingProblems(
 
   const datePartition = str("date_partition_format");
   if (datePartition !== undefined && datePartition !== "" && !datePartition.includes("%")) {
-    problem("date_partition_format", `${JSON.stringify(datePartition)} has no strftime directive, so every object would go under that literal folder: use % directives, e.g. ${JSON.stringify(strftimeFor(datePartition))}`);
+    problem(
+      "date_partition_format",
+      `${JSON.stringify(datePartition)} has no strftime directive, so every object would go under that literal folder: use % directives, e.g. ${JSON.stringify(strftimeFor(datePartition))}`,
+    );
   }
-  if (data.deterministic_keys === true && datePartition !== undefined && datePartition !== "" && data.key_template === configSchema().properties["key_template"]?.default) {
-    problem("date_partition_format", "has no effect with deterministic_keys and the default key_template (its keys have no date folder, which would come from the run's clock): unset date_partition_format, or set a key_template with cursor macros such as {cursor_year}/{cursor_month}/{cursor_day}");
+  if (
+    data.deterministic_keys === true &&
+    datePartition !== undefined &&
+    datePartition !== "" &&
+    data.key_template === configSchema().properties["key_template"]?.default
+  ) {
+    problem(
+      "date_partition_format",
+      "has no effect with deterministic_keys and the default key_template (its keys have no date folder, which would come from the run's clock): unset date_partition_format, or set a key_template with cursor macros such as {cursor_year}/{cursor_month}/{cursor_day}",
+    );
   }
 
   const keyPath = str("object_key_path");
   if (keyPath !== undefined && /^s3:\/\//i.test(keyPath)) {
-    problem("object_key_path", `${JSON.stringify(keyPath)} must be a prefix without s3:// and bucket: put the bucket (or s3://bucket/prefix) in bucket and only the folder path here`);
+    problem(
+      "object_key_path",
+      `${JSON.stringify(keyPath)} must be a prefix without s3:// and bucket: put the bucket (or s3://bucket/prefix) in bucket and only the folder path here`,
+    );
   }
   if (keyPath !== undefined) keyLiteral("object_key_path", keyPath);
 
@@ -104,19 +118,31 @@ export function crossSettingProblems(
 
   const sse = str("server_side_encryption");
   if (str("kms_key_id") !== undefined && sse !== "aws:kms") {
-    problem("kms_key_id", `needs server_side_encryption "aws:kms" (it is ${sse === undefined ? "unset" : JSON.stringify(sse)}): set server_side_encryption to aws:kms, or remove kms_key_id`);
+    problem(
+      "kms_key_id",
+      `needs server_side_encryption "aws:kms" (it is ${sse === undefined ? "unset" : JSON.stringify(sse)}): set server_side_encryption to aws:kms, or remove kms_key_id`,
+    );
   }
 
   if (data.compression === "gzip" && data.file_type === "avro") {
-    problem("compression", `"gzip" does not apply to file_type "avro": set compression to "none" and choose the codec inside the file with avro_codec (null, deflate, snappy or zstandard)`);
+    problem(
+      "compression",
+      `"gzip" does not apply to file_type "avro": set compression to "none" and choose the codec inside the file with avro_codec (null, deflate, snappy or zstandard)`,
+    );
   }
   if (data.compression === "gzip" && data.file_type === "parquet") {
-    problem("compression", `"gzip" does not apply to file_type "parquet": set compression to "none" and choose the codec inside the file with parquet_compression (snappy, zstd, gzip or uncompressed)`);
+    problem(
+      "compression",
+      `"gzip" does not apply to file_type "parquet": set compression to "none" and choose the codec inside the file with parquet_compression (snappy, zstd, gzip or uncompressed)`,
+    );
   }
 
   const delimiter = str("delimiter");
   const quote = str("quote_character");
-  for (const [name, value] of [["delimiter", delimiter], ["quote_character", quote]] as const) {
+  for (const [name, value] of [
+    ["delimiter", delimiter],
+    ["quote_character", quote],
+  ] as const) {
     if (value === "\n" || value === "\r") problem(name, "cannot be a line break: use a character such as , ; | or a tab");
   }
   if (delimiter !== undefined && delimiter === quote) {
@@ -213,7 +239,15 @@ function bucketFormMistake(bucket: string): string | undefined {
 
 /** A date format written with YYYY/MM/DD-style tokens, in strftime: "YYYY/MM/DD" → "%Y/%m/%d". */
 function strftimeFor(format: string): string {
-  const tokens: Array<[RegExp, string]> = [[/YYYY/g, "%Y"], [/YY/g, "%y"], [/MM/g, "%m"], [/DD/g, "%d"], [/HH/g, "%H"], [/mm/g, "%M"], [/SS|ss/g, "%S"]];
+  const tokens: Array<[RegExp, string]> = [
+    [/YYYY/g, "%Y"],
+    [/YY/g, "%y"],
+    [/MM/g, "%m"],
+    [/DD/g, "%d"],
+    [/HH/g, "%H"],
+    [/mm/g, "%M"],
+    [/SS|ss/g, "%S"],
+  ];
   const converted = tokens.reduce((text, [re, directive]) => text.replace(re, directive), format);
   return converted.includes("%") ? converted : "%Y/%m/%d";
 }

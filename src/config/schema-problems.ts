@@ -40,7 +40,10 @@ function describeAjvErrors(
     const segments =
       error.keyword === "required"
         ? [String((error.params as { missingProperty?: unknown }).missingProperty)]
-        : error.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+        : error.instancePath
+            .split("/")
+            .slice(1)
+            .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
     const name = segments[0] ?? "";
     const path = segments.join(".");
     const key = `${path}\u0000${error.propertyName ?? ""}`;

@@ -48,7 +48,9 @@ export function unknownKey(name: string, settings: readonly string[]): { typo: b
   const close = nearest(name, settings, settingDistance);
   const typo = close !== undefined && close.distance <= Math.min(2, Math.floor((name.length - 1) / 2));
   const alias = ALIASES[name];
-  const suggested = typo ? close?.candidate : (alias ?? (close !== undefined && close.distance <= Math.max(2, Math.floor(name.length / 4)) ? close.candidate : undefined));
+  const suggested = typo
+    ? close?.candidate
+    : (alias ?? (close !== undefined && close.distance <= Math.max(2, Math.floor(name.length / 4)) ? close.candidate : undefined));
   return { typo, hint: suggested === undefined ? "" : suggested };
 }
 

@@ -14,23 +14,9 @@ export type InvalidRecordPolicy = "fail" | "skip" | "quarantine" | "nullify";
 export type ValidateConstraints = "warn" | "enforce" | "ignore";
 export type ServerSideEncryption = "AES256" | "aws:kms";
 export type StorageClass =
-  | "STANDARD"
-  | "REDUCED_REDUNDANCY"
-  | "STANDARD_IA"
-  | "ONEZONE_IA"
-  | "INTELLIGENT_TIERING"
-  | "GLACIER"
-  | "DEEP_ARCHIVE"
-  | "GLACIER_IR"
-  | "EXPRESS_ONEZONE";
+  "STANDARD" | "REDUCED_REDUNDANCY" | "STANDARD_IA" | "ONEZONE_IA" | "INTELLIGENT_TIERING" | "GLACIER" | "DEEP_ARCHIVE" | "GLACIER_IR" | "EXPRESS_ONEZONE";
 export type CannedAcl =
-  | "private"
-  | "public-read"
-  | "public-read-write"
-  | "authenticated-read"
-  | "aws-exec-read"
-  | "bucket-owner-read"
-  | "bucket-owner-full-control";
+  "private" | "public-read" | "public-read-write" | "authenticated-read" | "aws-exec-read" | "bucket-owner-read" | "bucket-owner-full-control";
 export type LogFormat = "text" | "json";
 export type LogLevel = "debug" | "info" | "warn" | "error";
 

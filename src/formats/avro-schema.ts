@@ -54,7 +54,11 @@ export function avroPlanOf(stream: string, columns: Column[], metadata: boolean)
   const recordName = avroName(stream);
   const fields = namedFields(top, `stream '${stream}'`);
   return {
-    schema: { type: "record", name: recordName, fields: fields.map((f) => ({ name: f.name, type: nullable(typeOf(f.node, `${recordName}.${f.name}`)), default: null })) },
+    schema: {
+      type: "record",
+      name: recordName,
+      fields: fields.map((f) => ({ name: f.name, type: nullable(typeOf(f.node, `${recordName}.${f.name}`)), default: null })),
+    },
     fields,
   };
 }
@@ -100,7 +104,11 @@ function typeOf(node: TypeNode, fullName: string): unknown {
         [...(node.fields ?? new Map<string, TypeNode>())].map(([source, child]) => ({ source, node: child })),
         `record '${fullName}'`,
       );
-      return { type: "record", name: fullName, fields: fields.map((f) => ({ name: f.name, type: nullable(typeOf(f.node, `${fullName}.${f.name}`)), default: null })) };
+      return {
+        type: "record",
+        name: fullName,
+        fields: fields.map((f) => ({ name: f.name, type: nullable(typeOf(f.node, `${fullName}.${f.name}`)), default: null })),
+      };
     }
     case "list":
       return { type: "array", items: nullable(typeOf(node.items ?? { kind: "json" }, `${fullName}.item`)) };

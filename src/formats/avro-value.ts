@@ -17,7 +17,8 @@ export function recordConverter(fields: AvroField[]): (text: string) => Record<s
 
 function structConverter(fields: Array<{ name: string; source: string; convert: AvroConverter }>): (v: ExactValue) => unknown {
   return (v) => {
-    if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof LosslessNumber) throw new AvroValueError(`expected an object, got ${preview(v)}`);
+    if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof LosslessNumber)
+      throw new AvroValueError(`expected an object, got ${preview(v)}`);
     const out: Record<string, unknown> = {};
     for (const f of fields) out[f.name] = f.convert(Object.hasOwn(v, f.source) ? v[f.source] : undefined);
     return out;

@@ -7,8 +7,9 @@
  */
 
 // XML's NameStartChar and NameChar ranges, which include the joiners and combining marks on purpose.
-// eslint-disable-next-line no-misleading-character-class
-const START = /[A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
+const START =
+  // eslint-disable-next-line no-misleading-character-class
+  /[A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD]/;
 // eslint-disable-next-line no-misleading-character-class
 const PART = /[-.0-9\u00B7\u0300-\u036F\u203F\u2040]/;
 /** Names that need no work at all (almost every property name a tap sends). */
@@ -37,7 +38,8 @@ function encode(name: string): string {
     const ch = name[i]!;
     const code = name.charCodeAt(i);
     if (ch === "_" && ESCAPE_LIKE.test(name.slice(i))) out += hex(code);
-    else if (code >= 0xd800 && code <= 0xdfff) out += hex(code); // surrogate halves: each encoded
+    else if (code >= 0xd800 && code <= 0xdfff)
+      out += hex(code); // surrogate halves: each encoded
     else if (START.test(ch) || (i > 0 && PART.test(ch))) out += ch;
     else out += hex(code);
   }

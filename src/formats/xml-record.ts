@@ -46,7 +46,9 @@ const SPECIAL = /[&<>\r]/;
 function stringElement(tag: string, value: string, check: boolean): string {
   if (check && NOT_XML.test(value)) {
     // JSON.stringify escapes controls and lone surrogates; U+FFFE/U+FFFF it leaves as they are.
-    const literal = JSON.stringify(value).replace(/\uFFFE/g, "\\ufffe").replace(/\uFFFF/g, "\\uffff");
+    const literal = JSON.stringify(value)
+      .replace(/\uFFFE/g, "\\ufffe")
+      .replace(/\uFFFF/g, "\\uffff");
     return `<${tag} encoding="json">${escapeText(literal)}</${tag}>`;
   }
   return `<${tag}>${escapeText(value)}</${tag}>`;

@@ -85,7 +85,17 @@ export function getAttribute(obj: PyValue, name: string): PyValue {
   if (obj instanceof PyNamespace) {
     const member = `${obj.name}.${name}`;
     if (["datetime.datetime", "datetime.date"].includes(member)) return new PyNamespace(member);
-    if (["datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.fromisoformat", "datetime.date.today", "datetime.date.fromisoformat", "json.dumps", "json.loads"].includes(member)) {
+    if (
+      [
+        "datetime.datetime.now",
+        "datetime.datetime.utcnow",
+        "datetime.datetime.fromisoformat",
+        "datetime.date.today",
+        "datetime.date.fromisoformat",
+        "json.dumps",
+        "json.loads",
+      ].includes(member)
+    ) {
       return new PyCallable(member);
     }
     throw new PyError("AttributeError", `'${obj.name}' has no attribute '${name}' available in stream maps`);
@@ -100,7 +110,24 @@ export function getAttribute(obj: PyValue, name: string): PyValue {
   throw new PyError("AttributeError", `'${typeName(obj)}' object has no attribute '${name}'`);
 }
 
-const STR_METHODS = new Set(["lower", "upper", "strip", "lstrip", "rstrip", "split", "replace", "startswith", "endswith", "title", "capitalize", "find", "count", "join", "isdigit", "zfill"]);
+const STR_METHODS = new Set([
+  "lower",
+  "upper",
+  "strip",
+  "lstrip",
+  "rstrip",
+  "split",
+  "replace",
+  "startswith",
+  "endswith",
+  "title",
+  "capitalize",
+  "find",
+  "count",
+  "join",
+  "isdigit",
+  "zfill",
+]);
 const DICT_METHODS = new Set(["get", "keys", "values", "items"]);
 const DATETIME_METHODS = new Set(["isoformat", "date", "timestamp"]);
 
@@ -151,7 +178,10 @@ function strMethod(s: string, name: string, args: PyValue[]): PyValue {
     case "split": {
       const max = typeof b === "bigint" ? Number(b) : -1;
       if (a === undefined || a === null) {
-        const parts = s.trim().split(/\s+/).filter((p) => p !== "");
+        const parts = s
+          .trim()
+          .split(/\s+/)
+          .filter((p) => p !== "");
         return max < 0 || parts.length <= max + 1 ? parts : [...parts.slice(0, max), s.trim().split(/\s+/).slice(max).join(" ")];
       }
       const sep = str(a, "split");
@@ -252,4 +282,3 @@ function parseIso(text: string, kind: "datetime" | "date"): PyDateTime {
   if (Number.isNaN(ms)) throw new PyError("ValueError", `Invalid isoformat string: '${text}'`);
   return new PyDateTime(ms, kind, m[3] !== undefined);
 }
-

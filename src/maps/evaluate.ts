@@ -35,7 +35,10 @@ export function evaluate(node: Node, names: Names): PyValue {
       return slice(node, names);
     case "call": {
       const fn = evaluate(node.fn, names);
-      return callCallable(fn, node.args.map((a) => evaluate(a, names)));
+      return callCallable(
+        fn,
+        node.args.map((a) => evaluate(a, names)),
+      );
     }
     case "unary": {
       const x = evaluate(node.x, names);
@@ -111,5 +114,3 @@ function slice(node: Extract<Node, { k: "slice" }>, names: Names): PyValue {
   for (let i = lo; step > 0 ? i < hi : i > hi; i += step) out.push(items[i] ?? null);
   return typeof obj === "string" ? out.join("") : out;
 }
-
-

@@ -34,7 +34,12 @@ export class ExpressionSyntaxError extends Error {
   }
 }
 
-type Token = { t: "num"; v: bigint | number; at: number } | { t: "str"; v: string; at: number } | { t: "name"; v: string; at: number } | { t: "op"; v: string; at: number } | { t: "end"; at: number };
+type Token =
+  | { t: "num"; v: bigint | number; at: number }
+  | { t: "str"; v: string; at: number }
+  | { t: "name"; v: string; at: number }
+  | { t: "op"; v: string; at: number }
+  | { t: "end"; at: number };
 
 const KEYWORDS = new Set(["and", "or", "not", "in", "is", "if", "else", "True", "False", "None", "lambda", "for"]);
 const OPERATORS = ["**", "//", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "(", ")", "[", "]", "{", "}", ",", ".", ":"];

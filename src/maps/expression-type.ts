@@ -122,7 +122,8 @@ function callSchema(node: Extract<Node, { k: "call" }>, ctx: TypeContext): JsonS
   }
   if (fn.k !== "attr") return undefined;
   const path = dotted(fn);
-  if (path === "datetime.datetime.now" || path === "datetime.datetime.utcnow" || path === "datetime.datetime.fromisoformat") return { type: "string", format: "date-time" };
+  if (path === "datetime.datetime.now" || path === "datetime.datetime.utcnow" || path === "datetime.datetime.fromisoformat")
+    return { type: "string", format: "date-time" };
   if (path === "datetime.date.today" || path === "datetime.date.fromisoformat") return { type: "string", format: "date" };
   if (path === "json.dumps") return { ...STRING };
   if (STRING_RESULT.has(fn.name)) return { ...STRING };

@@ -69,7 +69,9 @@ export function readMapsConfig(streamMaps: Record<string, unknown>): MapsConfig 
       continue;
     }
     if (key.startsWith("__")) {
-      problems.push(`stream_maps.${key}: '${key}' is not a stream map option (the options are ${ELSE} at the top, and ${ALIAS}, ${SOURCE}, ${FILTER}, ${KEY_PROPERTIES}, ${ELSE} inside a stream's map)`);
+      problems.push(
+        `stream_maps.${key}: '${key}' is not a stream map option (the options are ${ELSE} at the top, and ${ALIAS}, ${SOURCE}, ${FILTER}, ${KEY_PROPERTIES}, ${ELSE} inside a stream's map)`,
+      );
       continue;
     }
     const entry = readEntry(key, value, problems);
@@ -127,7 +129,9 @@ function readCustomMap(where: string, def: Record<string, unknown>, problems: st
       const expression = readExpression(at, value, problems);
       if (expression) map.properties.push({ name, expression });
     } else {
-      problems.push(`${at}: must be an expression string, or null to remove the property (got ${JSON.stringify(value)}; a constant is written as a string, e.g. "5" or "'text'")`);
+      problems.push(
+        `${at}: must be an expression string, or null to remove the property (got ${JSON.stringify(value)}; a constant is written as a string, e.g. "5" or "'text'")`,
+      );
     }
   }
   return map;

@@ -81,7 +81,8 @@ function numeric(op: BinOp, x: Num, y: Num): PyValue {
 export function equals(a: PyValue, b: PyValue): boolean {
   const x = asNum(a);
   const y = asNum(b);
-  if (x !== undefined && y !== undefined) return typeof x === typeof y ? x === y : Number(x) === Number(y) && (typeof x === "number" ? Number.isInteger(x) : Number.isInteger(y));
+  if (x !== undefined && y !== undefined)
+    return typeof x === typeof y ? x === y : Number(x) === Number(y) && (typeof x === "number" ? Number.isInteger(x) : Number.isInteger(y));
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => equals(v, b[i] ?? null));
   if (a instanceof PyDict && b instanceof PyDict) {
     if (a.map.size !== b.map.size) return false;

@@ -113,15 +113,23 @@ export class StreamMapper {
         continue;
       }
       const existing = properties[rule.name] ?? source[rule.name];
-      properties[rule.name] = expressionSchema(rule.expression.text, rule.expression.node, { properties: source, rawSchema: raw, existing, config: this.config });
+      properties[rule.name] = expressionSchema(rule.expression.text, rule.expression.node, {
+        properties: source,
+        rawSchema: raw,
+        existing,
+        config: this.config,
+      });
     }
     for (const key of map.keyProperties) {
       if (!Object.hasOwn(properties, key)) {
-        throw new ConfigError(`stream_maps: key property '${key}' of stream '${alias}' is not in the mapped stream: keep or compute it, or change ${KEY_PROPERTIES}`);
+        throw new ConfigError(
+          `stream_maps: key property '${key}' of stream '${alias}' is not in the mapped stream: keep or compute it, or change ${KEY_PROPERTIES}`,
+        );
       }
     }
     const schema: SchemaMessage["schema"] = { ...structuredClone(raw), properties };
-    if (Array.isArray(raw["required"])) schema["required"] = (raw["required"] as unknown[]).filter((r) => typeof r === "string" && Object.hasOwn(properties, r));
+    if (Array.isArray(raw["required"]))
+      schema["required"] = (raw["required"] as unknown[]).filter((r) => typeof r === "string" && Object.hasOwn(properties, r));
     return {
       type: "SCHEMA",
       stream: alias,
@@ -132,7 +140,13 @@ export class StreamMapper {
   }
 
   /** The mapped record's text (untouched members as sent) and its parsed value (computed members parsed back). */
-  private transform(alias: string, map: CompiledMap, record: Record<string, unknown>, names: RecordNames, line: number): { record: Record<string, unknown>; rawText: string } {
+  private transform(
+    alias: string,
+    map: CompiledMap,
+    record: Record<string, unknown>,
+    names: RecordNames,
+    line: number,
+  ): { record: Record<string, unknown>; rawText: string } {
     const { fields } = names;
     // Each member's text, and where its parsed value comes from: an input property, or (computed) its own text.
     const result = new Map<string, { text: string; from: string | undefined }>();
@@ -181,7 +195,10 @@ export class StreamMapper {
 
   private failure(alias: string, expression: Expression, error: unknown, line: number): Error {
     if (!(error instanceof PyError) && !(error instanceof RangeError)) return error as Error;
-    return new InputError(`stream_maps for stream '${alias}': expression ${JSON.stringify(expression.text)} failed on this record (${error.message}): fix the expression or the record`, line);
+    return new InputError(
+      `stream_maps for stream '${alias}': expression ${JSON.stringify(expression.text)} failed on this record (${error.message}): fix the expression or the record`,
+      line,
+    );
   }
 }
 
@@ -192,6 +209,13 @@ function copiedProperty(expression: Expression, property: string): string | unde
     if (node.id === "self") return property;
     return ["record", "_", "config"].includes(node.id) ? undefined : node.id;
   }
-  if (node.k === "index" && node.obj.k === "name" && (node.obj.id === "record" || node.obj.id === "_") && node.index.k === "lit" && typeof node.index.v === "string") return node.index.v;
+  if (
+    node.k === "index" &&
+    node.obj.k === "name" &&
+    (node.obj.id === "record" || node.obj.id === "_") &&
+    node.index.k === "lit" &&
+    typeof node.index.v === "string"
+  )
+    return node.index.v;
   return undefined;
 }

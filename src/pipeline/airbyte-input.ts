@@ -177,6 +177,9 @@ function spliceFront(objectText: string, fieldsJson: string): string {
 
 /** The catalog's stream ids for a message: the first few, then how many more. */
 function catalogNames(keys: string[]): string {
-  const shown = keys.slice(0, 5).map((k) => `'${k}'`).join(", ");
+  const shown = keys
+    .slice(0, 5)
+    .map((k) => `'${k}'`)
+    .join(", ");
   return keys.length > 5 ? `${shown} and ${keys.length - 5} more` : shown;
 }

@@ -58,7 +58,8 @@ function parseRecord(text: string, stream: string, line: number): Record<string,
   } catch (error) {
     throw new InputError(`a record of the BATCH for stream '${stream}' is not valid JSON (${(error as Error).message})`, line);
   }
-  if (!isObject(value)) throw new InputError(`a record of the BATCH for stream '${stream}' is not a JSON object: each line of a jsonl batch file is one record`, line);
+  if (!isObject(value))
+    throw new InputError(`a record of the BATCH for stream '${stream}' is not a JSON object: each line of a jsonl batch file is one record`, line);
   return value;
 }
 
@@ -83,7 +84,8 @@ async function parquetAsJsonl(url: string, ctx: BatchFileContext, cleanup: strin
   if (url.startsWith("file:")) path = fileURLToPath(url);
   else {
     const s3 = parseS3Url(url);
-    if (!s3) throw new InputError(`BATCH manifest entry '${url}' is neither a file:// nor an s3:// URL: target-s3 reads batch files from local disk or S3`, line);
+    if (!s3)
+      throw new InputError(`BATCH manifest entry '${url}' is neither a file:// nor an s3:// URL: target-s3 reads batch files from local disk or S3`, line);
     path = join(ctx.runDir, `batch-${randomUUID()}.parquet`);
     cleanup.push(path);
     await downloadObject(ctx.client, s3.bucket, s3.key, path, ctx.signal);
@@ -95,7 +97,10 @@ async function parquetAsJsonl(url: string, ctx: BatchFileContext, cleanup: strin
     const connection = await instance.connect();
     try {
       const source = `read_parquet(${sqlString(path)})`;
-      const columns = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJson() as Array<{ column_name: string; column_type: string }>;
+      const columns = (await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`)).getRowObjectsJson() as Array<{
+        column_name: string;
+        column_type: string;
+      }>;
       await connection.run(`COPY (SELECT ${selectList(columns)} FROM ${source}) TO ${sqlString(out)} (FORMAT json)`);
     } finally {
       connection.closeSync();
@@ -134,5 +139,8 @@ function located(error: unknown, url: string, at: number, stream: string, line: 
   }
   const reason = error instanceof Error ? error.message : String(error);
   const code = (error as { name?: string; Code?: string } | undefined)?.Code ?? (error as { code?: string } | undefined)?.code;
-  return new InputError(`the BATCH for stream '${stream}' cannot read ${where} (${code ? `${code}: ` : ""}${reason}): check the manifest URL and that the target's credentials can read it`, line);
+  return new InputError(
+    `the BATCH for stream '${stream}' cannot read ${where} (${code ? `${code}: ` : ""}${reason}): check the manifest URL and that the target's credentials can read it`,
+    line,
+  );
 }

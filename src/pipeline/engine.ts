@@ -118,7 +118,9 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
       trackCursorRange: settings.write_manifest,
     },
     template,
-    encoder: isDuckFormat(format) ? duckEncoder(settings.add_record_metadata) : jsonEncoder(settings.add_record_metadata, settings.invalid_record_policy === "nullify"),
+    encoder: isDuckFormat(format)
+      ? duckEncoder(settings.add_record_metadata)
+      : jsonEncoder(settings.add_record_metadata, settings.invalid_record_policy === "nullify"),
     ledger,
     flusher,
     metrics,

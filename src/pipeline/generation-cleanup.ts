@@ -150,7 +150,11 @@ export async function cleanUpGenerations(outcome: SyncOutcome, logger: Logger): 
     if (!truncatesAtEnd(stream)) continue;
     const status = outcome.statuses.get(stream.key);
     if (status !== "COMPLETE") {
-      logger.warn(keptMessage(stream.key, status), { stream: stream.key, generation_id: stream.generationId, minimum_generation_id: stream.minimumGenerationId });
+      logger.warn(keptMessage(stream.key, status), {
+        stream: stream.key,
+        generation_id: stream.generationId,
+        minimum_generation_id: stream.minimumGenerationId,
+      });
       continue;
     }
     await deleteOlderGenerations(outcome.client, outcome.bucket, stream, outcome.prefixes.get(stream.key)!, outcome.writtenThisRun, logger);
@@ -158,7 +162,8 @@ export async function cleanUpGenerations(outcome: SyncOutcome, logger: Logger): 
 }
 
 function keptMessage(stream: string, status: string | undefined): string {
-  const why = status === undefined ? "sent no COMPLETE stream status" : status === "INCOMPLETE" ? "ended INCOMPLETE" : `sent no COMPLETE stream status (last: ${status})`;
+  const why =
+    status === undefined ? "sent no COMPLETE stream status" : status === "INCOMPLETE" ? "ended INCOMPLETE" : `sent no COMPLETE stream status (last: ${status})`;
   return `stream '${stream}' ${why}: its older generations are kept (they are deleted only after a sync in which the stream ends COMPLETE)`;
 }
 
@@ -182,7 +187,13 @@ export async function deleteOlderGenerations(
   result.deleted = candidates.filter((key) => isOlderGenerationOf(stream, metadata.get(key) ?? {})).sort();
   result.kept = candidates.length - result.deleted.length;
   await deleteObjects(client, bucket, result.deleted);
-  logger.info("older generations deleted", { stream: stream.key, prefix, deleted: result.deleted.length, kept: result.kept, minimum_generation_id: stream.minimumGenerationId });
+  logger.info("older generations deleted", {
+    stream: stream.key,
+    prefix,
+    deleted: result.deleted.length,
+    kept: result.kept,
+    minimum_generation_id: stream.minimumGenerationId,
+  });
   return result;
 }
 

@@ -66,7 +66,17 @@ export interface RunManifest {
 
 export type ValidationSummary = Record<
   string,
-  { invalid_records: number; field_violations: Array<{ property: string; rule: string; kind: "type" | "constraint"; action: "written" | "nullified"; count: number; first_line: number }> }
+  {
+    invalid_records: number;
+    field_violations: Array<{
+      property: string;
+      rule: string;
+      kind: "type" | "constraint";
+      action: "written" | "nullified";
+      count: number;
+      first_line: number;
+    }>;
+  }
 >;
 
 export interface ManifestInput {
@@ -159,12 +169,7 @@ export function buildManifests(input: ManifestInput): ManifestUpload[] {
 }
 
 /** Uploads the manifests in order (the run manifest last); returns the run manifest's key. */
-export async function writeManifests(
-  client: S3Client,
-  input: ManifestInput,
-  options: ObjectOptions,
-  contentMd5: boolean,
-): Promise<string> {
+export async function writeManifests(client: S3Client, input: ManifestInput, options: ObjectOptions, contentMd5: boolean): Promise<string> {
   const uploads = buildManifests(input);
   for (const { key, body } of uploads) {
     const text = JSON.stringify(body, null, 2) + "\n";

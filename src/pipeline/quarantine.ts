@@ -39,7 +39,10 @@ interface OpenBuffer {
  * The stream name is made safe like `{stream_name}`; the part number keeps every object of a run distinct.
  */
 export function rejectedKey(prefix: string, objectKeyPath: string, stream: string, runStart: Date, runId: string, part: number): string {
-  const stamp = runStart.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const stamp = runStart
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
   const name = safeSegment(`${stream}-${stamp}-${runId}-${String(part).padStart(5, "0")}.jsonl`);
   return joinKey([prefix, objectKeyPath, "_rejected", safeSegment(stream), name], stream);
 }

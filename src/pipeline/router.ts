@@ -151,7 +151,9 @@ export class Router {
         ...this.deps.options.columns,
         validate: this.deps.options.validate,
         constraints: this.deps.options.validateConstraints !== "ignore",
-        cursorFields: this.deps.options.cursorFields, reshapeJson: this.deps.options.reshapeJson });
+        cursorFields: this.deps.options.cursorFields,
+        reshapeJson: this.deps.options.reshapeJson,
+      });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new InputError(`the SCHEMA for stream '${message.stream}' cannot be used: ${reason}`, line);
@@ -274,8 +276,18 @@ export class Router {
     for (const v of invalid) this.reportField(stream, v, "nullified", line);
     const changes = changesOf(invalid);
     const source = sourceOf() ?? JSON.stringify(record);
-    const rawText = nullifyText(source, changes.map((c) => c.path));
-    return { ...incoming, record: JSON.parse(rawText) as Record<string, unknown>, rawText, lineText: undefined, lineBytes: undefined, changes: changesJson(changes) };
+    const rawText = nullifyText(
+      source,
+      changes.map((c) => c.path),
+    );
+    return {
+      ...incoming,
+      record: JSON.parse(rawText) as Record<string, unknown>,
+      rawText,
+      lineText: undefined,
+      lineBytes: undefined,
+      changes: changesJson(changes),
+    };
   }
 
   /** Counts a kept record's field violation; the first of each stream + property is logged with its line and rule. */
@@ -284,7 +296,10 @@ export class Router {
     const id = `${stream}\u0000${v.property}`;
     if (this.warnedFields.has(id)) return;
     this.warnedFields.add(id);
-    const what = action === "written" ? "values that break a schema constraint are written as sent (validate_constraints=warn; enforce to refuse them)" : "values that break a schema rule are written as null (invalid_record_policy=nullify)";
+    const what =
+      action === "written"
+        ? "values that break a schema constraint are written as sent (validate_constraints=warn; enforce to refuse them)"
+        : "values that break a schema rule are written as null (invalid_record_policy=nullify)";
     this.deps.logger.warn(what, { stream, property: v.property, rule: v.rule, line, reason: v.message });
   }
 
@@ -298,7 +313,8 @@ export class Router {
       );
     }
     this.deps.metrics.countSkipped(stream);
-    if ((this.deps.metrics.skipped.get(stream) ?? 0) <= 10) this.deps.logger.warn(`invalid record ${policy === "quarantine" ? "quarantined" : "skipped"}`, { stream, line, reason: problem });
+    if ((this.deps.metrics.skipped.get(stream) ?? 0) <= 10)
+      this.deps.logger.warn(`invalid record ${policy === "quarantine" ? "quarantined" : "skipped"}`, { stream, line, reason: problem });
     return policy === "quarantine" ? this.deps.quarantine(stream, line, problem, text) : undefined;
   }
 

@@ -32,7 +32,15 @@ async function makeDirs(path: string): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EEXIST" && (await stat(path)).isDirectory()) return;
     const parent = dirname(path);
-    if (code !== "ENOENT" || parent === path || (await stat(parent).then((s) => s.isDirectory(), () => false))) throw error;
+    if (
+      code !== "ENOENT" ||
+      parent === path ||
+      (await stat(parent).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw error;
     await makeDirs(parent);
     await mkdir(path);
   }
@@ -43,14 +51,22 @@ async function unusableTempDir(tempDir: string, error: unknown): Promise<Error> 
   const code = (error as NodeJS.ErrnoException).code;
   const shown = JSON.stringify(tempDir);
   if (code === "ENOSPC" || code === "EDQUOT") return diskFullError(tempDir, error) ?? (error as Error);
-  const isDirectory = await stat(tempDir).then((s) => s.isDirectory(), () => undefined);
+  const isDirectory = await stat(tempDir).then(
+    (s) => s.isDirectory(),
+    () => undefined,
+  );
   if (code === "EEXIST" || code === "ENOTDIR" || isDirectory === false) {
     return new ConfigError(`temp_dir ${shown} is not a folder (a file is in the way): set temp_dir to a writable folder, or remove the file`);
   }
   if (isDirectory === undefined) {
-    return new ConfigError(`temp_dir ${shown} cannot be created (${code ?? String(error)}): set temp_dir to a writable folder with room for the buffered files`);
+    return new ConfigError(
+      `temp_dir ${shown} cannot be created (${code ?? String(error)}): set temp_dir to a writable folder with room for the buffered files`,
+    );
   }
-  const writable = await access(tempDir, constants.W_OK).then(() => undefined, (e: NodeJS.ErrnoException) => e.code);
+  const writable = await access(tempDir, constants.W_OK).then(
+    () => undefined,
+    (e: NodeJS.ErrnoException) => e.code,
+  );
   const why = writable === "EROFS" ? "is on a read-only file system" : `is not writable (${writable ?? code ?? String(error)})`;
   return new ConfigError(`temp_dir ${shown} ${why}: set temp_dir to a writable folder with room for the buffered files`);
 }

@@ -22,12 +22,14 @@ export function singerHandler(router: Router, options: SingerInputOptions = {}):
   /** One record (from a RECORD line or a BATCH file) through the stream maps to the router. */
   const route = (stream: string, incoming: IncomingRecord, line: number, text: string): Pending => {
     if (!mapper) return router.record(stream, incoming, line, text);
-    const raw = (): string => incoming.rawText ?? (incoming.lineText !== undefined ? rawFieldText(incoming.lineText, "record") : undefined) ?? JSON.stringify(incoming.record);
+    const raw = (): string =>
+      incoming.rawText ?? (incoming.lineText !== undefined ? rawFieldText(incoming.lineText, "record") : undefined) ?? JSON.stringify(incoming.record);
     const mapped = mapper.record(stream, incoming.record, raw, line);
     if (mapped === undefined) return router.record(stream, incoming, line, text);
     let pending: Pending;
     for (const out of mapped) {
-      const next = out.rawText === undefined ? incoming : { record: out.record, rawText: out.rawText, timeExtracted: incoming.timeExtracted, version: incoming.version };
+      const next =
+        out.rawText === undefined ? incoming : { record: out.record, rawText: out.rawText, timeExtracted: incoming.timeExtracted, version: incoming.version };
       pending = pending ? pending.then(() => router.record(out.stream, next, line, text)) : router.record(out.stream, next, line, text);
     }
     return pending;
@@ -55,7 +57,8 @@ export function singerHandler(router: Router, options: SingerInputOptions = {}):
         router.activateVersion(message.stream, message.version, line);
         return undefined;
       case "BATCH": {
-        if (!batchFiles) throw new InputError(`the BATCH for stream '${message.stream}' cannot be read in this mode: send its records as RECORD messages`, line);
+        if (!batchFiles)
+          throw new InputError(`the BATCH for stream '${message.stream}' cannot be read in this mode: send its records as RECORD messages`, line);
         // Records of the files count as RECORDs at the BATCH's line, so the next STATE waits for them.
         const { stream } = message;
         return readBatchFiles(message, line, batchFiles, (record, rawText) =>

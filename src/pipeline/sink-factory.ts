@@ -116,7 +116,12 @@ export class SinkFactory {
     }
     if (format.fileType === "xml") {
       const columns = this.xmlColumnsOf(ref.plan);
-      return new StreamingSink({ ...common, jsonArray: false, encode: (text) => xmlRecord(text, columns), framing: xmlDocument(this.d.streamNameOf?.(ref.stream) ?? ref.stream) });
+      return new StreamingSink({
+        ...common,
+        jsonArray: false,
+        encode: (text) => xmlRecord(text, columns),
+        framing: xmlDocument(this.d.streamNameOf?.(ref.stream) ?? ref.stream),
+      });
     }
     if (!isDuckFormat(format) || !this.d.openDb) return new StreamingSink({ ...common, jsonArray: format.fileType === "json" });
     const { readColumns, select, from } = projectionSql(ref.plan.columns, {
@@ -150,7 +155,10 @@ export class SinkFactory {
       try {
         plan = avroPlanOf(this.d.streamNameOf?.(ref.stream) ?? ref.stream, ref.plan.columns, this.d.settings.add_record_metadata);
       } catch (error) {
-        throw new InputError(`the SCHEMA for stream '${ref.stream}' cannot be written as Avro: ${error instanceof Error ? error.message : String(error)}`, line);
+        throw new InputError(
+          `the SCHEMA for stream '${ref.stream}' cannot be written as Avro: ${error instanceof Error ? error.message : String(error)}`,
+          line,
+        );
       }
       this.avroPlans.set(ref.plan, plan);
     }

@@ -62,8 +62,15 @@ export async function runTarget(ctx: RunContext, io: RunIO, protocol: ProtocolOp
       const handler = protocol.handlerFor
         ? protocol.handlerFor(engine.router)
         : singerHandler(engine.router, {
-            mapper: Object.keys(settings.stream_maps).length > 0 ? new StreamMapper(readMapsConfig(settings.stream_maps), settings.stream_map_config) : undefined,
-            batchFiles: { client: ctx.client, signal: uploads.signal, runDir: runDir.path, maxLineBytes: settings.max_line_bytes, openDb: () => openDuckDb(settings, runDir.path) },
+            mapper:
+              Object.keys(settings.stream_maps).length > 0 ? new StreamMapper(readMapsConfig(settings.stream_maps), settings.stream_map_config) : undefined,
+            batchFiles: {
+              client: ctx.client,
+              signal: uploads.signal,
+              runDir: runDir.path,
+              maxLineBytes: settings.max_line_bytes,
+              openDb: () => openDuckDb(settings, runDir.path),
+            },
           });
       const records = await readAll(io, settings, engine, handler);
       await finish(ctx, engine);
@@ -86,17 +93,25 @@ export async function runTarget(ctx: RunContext, io: RunIO, protocol: ProtocolOp
 /** Batch age (so STATE keeps moving in slow streams) and periodic METRIC lines. */
 function startTimers(settings: Settings, engine: Engine): NodeJS.Timeout[] {
   const timers = [
-    setInterval(() => {
-      engine.router.flushStale(Date.now());
-      engine.quarantine.flushStale(Date.now());
-    }, Math.min(1000, settings.max_batch_age_seconds * 1000)),
+    setInterval(
+      () => {
+        engine.router.flushStale(Date.now());
+        engine.quarantine.flushStale(Date.now());
+      },
+      Math.min(1000, settings.max_batch_age_seconds * 1000),
+    ),
   ];
   if (settings.metrics_interval_seconds > 0) timers.push(setInterval(() => engine.metrics.report(false), settings.metrics_interval_seconds * 1000));
   for (const timer of timers) timer.unref();
   return timers;
 }
 
-async function readAll(io: RunIO, settings: Settings, engine: Engine, handle: (text: string, line: number, bytes: Buffer) => Promise<void> | undefined): Promise<number> {
+async function readAll(
+  io: RunIO,
+  settings: Settings,
+  engine: Engine,
+  handle: (text: string, line: number, bytes: Buffer) => Promise<void> | undefined,
+): Promise<number> {
   const { flusher, deterministic } = engine;
   let records = 0;
   await readLines(io.input, settings.max_line_bytes, (text, line, bytes) => {

@@ -97,9 +97,11 @@ export function parseAirbyteLine(text: string, line: number): AirbyteInputMessag
 }
 
 function parseRecord(record: unknown, line: number): AirbyteRecord {
-  if (!isObject(record)) throw new InputError(`the RECORD message has no "record" object: expected {"type":"RECORD","record":{"stream":…,"data":{…},"emitted_at":…}}`, line);
+  if (!isObject(record))
+    throw new InputError(`the RECORD message has no "record" object: expected {"type":"RECORD","record":{"stream":…,"data":{…},"emitted_at":…}}`, line);
   const stream = record["stream"];
-  if (typeof stream !== "string" || stream === "") throw new InputError(`the RECORD message has no "record.stream" name: the source must name the stream`, line);
+  if (typeof stream !== "string" || stream === "")
+    throw new InputError(`the RECORD message has no "record.stream" name: the source must name the stream`, line);
   const data = record["data"];
   if (!isObject(data)) throw new InputError(`the RECORD for stream '${stream}' has no "data" object: record.data must be a JSON object`, line);
   const namespace = record["namespace"];
@@ -117,8 +119,14 @@ function parseRecord(record: unknown, line: number): AirbyteRecord {
 function sourceChanges(meta: unknown, stream: string, line: number): AirbyteMetaChange[] {
   if (meta === undefined || meta === null) return [];
   const changes = isObject(meta) ? (meta["changes"] ?? []) : undefined;
-  const valid = Array.isArray(changes) && changes.every((c) => isObject(c) && typeof c["field"] === "string" && typeof c["change"] === "string" && typeof c["reason"] === "string");
-  if (!valid) throw new InputError(`the RECORD for stream '${stream}' has a "meta" that is not {"changes":[{"field","change","reason"}, …]}: fix the source's record meta`, line);
+  const valid =
+    Array.isArray(changes) &&
+    changes.every((c) => isObject(c) && typeof c["field"] === "string" && typeof c["change"] === "string" && typeof c["reason"] === "string");
+  if (!valid)
+    throw new InputError(
+      `the RECORD for stream '${stream}' has a "meta" that is not {"changes":[{"field","change","reason"}, …]}: fix the source's record meta`,
+      line,
+    );
   return (changes as Array<Record<string, string>>).map((c) => ({ field: c["field"]!, change: c["change"]!, reason: c["reason"]! }));
 }
 
@@ -130,14 +138,18 @@ function parseStreamStatus(trace: unknown, line: number): AirbyteStreamStatus | 
   const name = isObject(descriptor) ? descriptor["name"] : undefined;
   const status = isObject(body) ? body["status"] : undefined;
   if (!isObject(descriptor) || typeof name !== "string" || name === "" || typeof status !== "string") {
-    throw new InputError(`the STREAM_STATUS trace has no trace.stream_status.stream_descriptor.name or status: a stream status must name its stream and status`, line);
+    throw new InputError(
+      `the STREAM_STATUS trace has no trace.stream_status.stream_descriptor.name or status: a stream status must name its stream and status`,
+      line,
+    );
   }
   const namespace = descriptor["namespace"];
   return { type: "STREAM_STATUS", stream: { name, namespace: typeof namespace === "string" && namespace !== "" ? namespace : undefined }, status };
 }
 
 function parseState(state: unknown, line: number): AirbyteState {
-  if (!isObject(state)) throw new InputError(`the STATE message has no "state" object: expected {"type":"STATE","state":{"type":"STREAM"|"GLOBAL"|"LEGACY",…}}`, line);
+  if (!isObject(state))
+    throw new InputError(`the STATE message has no "state" object: expected {"type":"STATE","state":{"type":"STREAM"|"GLOBAL"|"LEGACY",…}}`, line);
   const type = state["type"] ?? "LEGACY";
   if (type !== "STREAM" && type !== "GLOBAL" && type !== "LEGACY") {
     throw new InputError(`the STATE message has state.type ${JSON.stringify(type)}: expected STREAM, GLOBAL or LEGACY`, line);
@@ -221,7 +233,7 @@ export function normalizeJsonSchema(schema: unknown): unknown {
     const known = name === undefined ? undefined : WELL_KNOWN[name];
     if (known) {
       const { $ref: _ref, ...rest } = schema;
-      return { ...normalizeJsonSchema(rest) as JsonSchema, ...known };
+      return { ...(normalizeJsonSchema(rest) as JsonSchema), ...known };
     }
   }
   const out: Record<string, unknown> = {};
@@ -250,7 +262,8 @@ export function parseCatalog(raw: unknown, where: string): CatalogStream[] {
     seen.set(key, i);
     // Before the recursive normalisation: a 2,000-level json_schema overflowed the stack there.
     const depth = jsonDepth(stream["json_schema"]);
-    if (depth > MAX_SCHEMA_DEPTH) return void problems.push(`${at}.stream.json_schema: is nested ${depth} levels deep and at most ${MAX_SCHEMA_DEPTH} are supported`);
+    if (depth > MAX_SCHEMA_DEPTH)
+      return void problems.push(`${at}.stream.json_schema: is nested ${depth} levels deep and at most ${MAX_SCHEMA_DEPTH} are supported`);
     const schema = normalizeJsonSchema(stream["json_schema"] ?? {});
     if (!isObject(schema)) return void problems.push(`${at}.stream.json_schema: must be a JSON Schema object`);
     const properties = isObject(schema["properties"]) ? schema["properties"] : {};
@@ -277,7 +290,7 @@ export function parseCatalog(raw: unknown, where: string): CatalogStream[] {
       generationId: int("generation_id"),
       minimumGenerationId: int("minimum_generation_id"),
       syncId: int("sync_id"),
-      cursorField: Array.isArray(cursor) && cursor.every((c) => typeof c === "string") ? (cursor) : [],
+      cursorField: Array.isArray(cursor) && cursor.every((c) => typeof c === "string") ? cursor : [],
     });
   });
   if (problems.length > 0) throw new ConfigError(`the catalog ${where} is invalid`, problems);

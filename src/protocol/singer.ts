@@ -85,7 +85,10 @@ function parseRecord(raw: Record<string, unknown>, line: number): RecordMessage 
   const stream = streamOf(raw, line, "RECORD");
   const record = raw["record"];
   if (!isObject(record)) {
-    throw new InputError(`the RECORD for stream '${stream}' has ${record === undefined ? "no" : describe(record) + " as"} "record": it must be a JSON object`, line);
+    throw new InputError(
+      `the RECORD for stream '${stream}' has ${record === undefined ? "no" : describe(record) + " as"} "record": it must be a JSON object`,
+      line,
+    );
   }
   const te = raw["time_extracted"];
   const version = raw["version"];
@@ -101,14 +104,24 @@ function parseRecord(raw: Record<string, unknown>, line: number): RecordMessage 
 function parseBatch(raw: Record<string, unknown>, line: number): BatchMessage {
   const stream = streamOf(raw, line, "BATCH");
   const encoding = raw["encoding"];
-  if (!isObject(encoding)) throw new InputError(`the BATCH for stream '${stream}' has no "encoding" object: expected {"format": "jsonl" | "parquet", "compression": "gzip" | "none"}`, line);
+  if (!isObject(encoding))
+    throw new InputError(
+      `the BATCH for stream '${stream}' has no "encoding" object: expected {"format": "jsonl" | "parquet", "compression": "gzip" | "none"}`,
+      line,
+    );
   const format = encoding["format"];
   if (format !== "jsonl" && format !== "parquet") {
-    throw new InputError(`the BATCH for stream '${stream}' has encoding format ${JSON.stringify(format)}: target-s3 reads "jsonl" and "parquet" batch files`, line);
+    throw new InputError(
+      `the BATCH for stream '${stream}' has encoding format ${JSON.stringify(format)}: target-s3 reads "jsonl" and "parquet" batch files`,
+      line,
+    );
   }
   const compression = encoding["compression"] ?? "none";
   if (compression !== "gzip" && compression !== "none" && !(format === "parquet" && typeof compression === "string")) {
-    throw new InputError(`the BATCH for stream '${stream}' has compression ${JSON.stringify(compression)}: target-s3 reads "gzip" and "none" JSON Lines batch files`, line);
+    throw new InputError(
+      `the BATCH for stream '${stream}' has compression ${JSON.stringify(compression)}: target-s3 reads "gzip" and "none" JSON Lines batch files`,
+      line,
+    );
   }
   const manifest = raw["manifest"];
   if (!Array.isArray(manifest) || !manifest.every((m) => typeof m === "string")) {
@@ -122,7 +135,10 @@ function parseSchema(raw: Record<string, unknown>, line: number): SchemaMessage 
   const stream = streamOf(raw, line, "SCHEMA");
   const schema = raw["schema"];
   if (!isObject(schema)) {
-    throw new InputError(`the SCHEMA for stream '${stream}' has ${schema === undefined ? "no" : describe(schema) + " as"} "schema": it must be a JSON Schema object`, line);
+    throw new InputError(
+      `the SCHEMA for stream '${stream}' has ${schema === undefined ? "no" : describe(schema) + " as"} "schema": it must be a JSON Schema object`,
+      line,
+    );
   }
   const properties = schema["properties"];
   if (!isObject(properties)) {
@@ -133,7 +149,10 @@ function parseSchema(raw: Record<string, unknown>, line: number): SchemaMessage 
   }
   for (const [name, prop] of Object.entries(properties)) {
     if (!isObject(prop) && typeof prop !== "boolean") {
-      throw new InputError(`the SCHEMA for stream '${stream}' declares property '${name}' as ${describe(prop)}: each property must be a JSON Schema object`, line);
+      throw new InputError(
+        `the SCHEMA for stream '${stream}' declares property '${name}' as ${describe(prop)}: each property must be a JSON Schema object`,
+        line,
+      );
     }
   }
   return {

@@ -118,20 +118,14 @@ export function assumeRoleProvider(options: AssumeRoleOptions): RoleProvider {
 }
 
 /** The identity the credentials belong to (GetCallerIdentity needs no permission). */
-export async function callerIdentity(
-  options: StsOptions,
-  credentials: CredentialSource,
-): Promise<{ account: string; arn: string }> {
+export async function callerIdentity(options: StsOptions, credentials: CredentialSource): Promise<{ account: string; arn: string }> {
   const client = stsClient(options, credentials);
   try {
     const out = await client.send(new GetCallerIdentityCommand({}));
     return { account: out.Account ?? "", arn: out.Arn ?? "" };
   } catch (error) {
     const { code, message } = s3ErrorFacts(error);
-    throw new CredentialsError(
-      `GetCallerIdentity failed: ${code}: ${message} (check the credentials and sts_endpoint)`,
-      { cause: error },
-    );
+    throw new CredentialsError(`GetCallerIdentity failed: ${code}: ${message} (check the credentials and sts_endpoint)`, { cause: error });
   } finally {
     client.destroy();
   }
@@ -147,8 +141,5 @@ function assumeRoleError(roleArn: string, withExternalId: boolean, error: unknow
       : code === "CredentialsProviderError"
         ? "set aws_access_key_id and aws_secret_access_key, aws_profile, or provide credentials through the default AWS chain"
         : "check role_arn, role_duration_seconds (within the role's maximum session duration) and sts_endpoint";
-  return new CredentialsError(
-    `assuming role ${roleArn} failed: ${code}${status ? ` (HTTP ${status})` : ""}: ${message}; ${fix}`,
-    { cause: error },
-  );
+  return new CredentialsError(`assuming role ${roleArn} failed: ${code}${status ? ` (HTTP ${status})` : ""}: ${message}; ${fix}`, { cause: error });
 }

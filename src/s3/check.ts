@@ -65,10 +65,7 @@ export function connectionStatusOf(result: CheckResult): ConnectionStatusMessage
  * its own test objects (always attempted for whatever it created). Never throws for S3 or STS failures: they are
  * failed steps. Airbyte's `check` and the Singer `--test-connection` both print from the returned steps.
  */
-export async function runCheck(
-  settings: Settings,
-  options: { onStep?: (step: CheckStep) => void; now?: () => number } = {},
-): Promise<CheckResult> {
+export async function runCheck(settings: Settings, options: { onStep?: (step: CheckStep) => void; now?: () => number } = {}): Promise<CheckResult> {
   const steps: CheckStep[] = [];
   const report = (step: CheckStep): void => {
     steps.push(step);
@@ -110,7 +107,13 @@ export async function runCheck(
     report({ name: "credentials", status: "ok", what: credentials.description, detail: "ok" });
   } catch (error) {
     const e = error as { message?: string };
-    report({ name: "credentials", status: "failed", what: settings.role_arn ? `AssumeRole ${settings.role_arn}` : "resolve credentials", code: "CredentialsError", detail: `failed: ${e.message ?? String(error)}` });
+    report({
+      name: "credentials",
+      status: "failed",
+      what: settings.role_arn ? `AssumeRole ${settings.role_arn}` : "resolve credentials",
+      code: "CredentialsError",
+      detail: `failed: ${e.message ?? String(error)}`,
+    });
     for (const [name, what] of [
       ["bucket", `HeadBucket s3://${bucket}`],
       ["put object", `PutObject ${where}`],
@@ -169,7 +172,13 @@ export async function runCheck(
         const listed = new Set((out.Contents ?? []).map((o) => o.Key));
         const missing = created.filter((k) => !listed.has(k));
         if (missing.length > 0) {
-          report({ name: "list", status: "failed", what: listWhat, code: "NotListed", detail: `failed: NotListed — the listing did not include ${missing.join(", ")}` });
+          report({
+            name: "list",
+            status: "failed",
+            what: listWhat,
+            code: "NotListed",
+            detail: `failed: NotListed — the listing did not include ${missing.join(", ")}`,
+          });
         } else report({ name: "list", status: "ok", what: listWhat, detail: "ok" });
       } catch (error) {
         report(failed("list", listWhat, error, "ListObjectsV2"));

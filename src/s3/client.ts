@@ -17,10 +17,7 @@ export interface ClientOptions {
 }
 
 /** The client options a run (or `check`) uses for these settings and resolved credentials. */
-export function clientOptionsOf(
-  settings: Settings,
-  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined,
-): ClientOptions {
+export function clientOptionsOf(settings: Settings, credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined): ClientOptions {
   return {
     region: settings.aws_region,
     endpoint: settings.aws_endpoint,

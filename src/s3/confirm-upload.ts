@@ -44,9 +44,7 @@ export class ExpectedEtag {
   }
 }
 
-export type Confirmation =
-  | { stored: true; etag: string | undefined }
-  | { stored: false; reason: string };
+export type Confirmation = { stored: true; etag: string | undefined } | { stored: false; reason: string };
 
 /**
  * Asks the store whether `key` holds exactly these bytes (HeadObject: the same size and ETag). With SSE-KMS the ETag
@@ -73,6 +71,7 @@ export async function confirmUpload(
   if (size !== expected.bytes) return { stored: false, reason: `the object there has ${size ?? "unknown"} bytes, not ${expected.bytes}` };
   const exact = head.ETag !== undefined && expected.etags.includes(head.ETag);
   if (exact) return { stored: true, etag: head.ETag };
-  const wanted = expected.etags.length > 0 ? `not ${expected.etags.join(" or ")}` : "and no ETag was expected (SSE-KMS, or the parts S3 acknowledged do not tell)";
+  const wanted =
+    expected.etags.length > 0 ? `not ${expected.etags.join(" or ")}` : "and no ETag was expected (SSE-KMS, or the parts S3 acknowledged do not tell)";
   return { stored: false, reason: `the object there has ETag ${head.ETag ?? "(none)"}, ${wanted}` };
 }

@@ -44,8 +44,7 @@ export const NULL_CURSOR_TEXT = "__null__";
 export const NULL_PARTITION_ID = "null";
 
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME_RE =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
+const DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?$/;
 
 /** A cursor field's value → a CursorValue (see the module doc for what is accepted). Never throws. */
 export function parseCursor(value: unknown): CursorValue {
@@ -87,8 +86,7 @@ function parseCursorString(s: string): CursorValue {
     if (oh > 23 || om > 59) return NULL_CURSOR;
     offsetMin = (m[9] === "-" ? -1 : 1) * (oh * 60 + om);
   }
-  const epochMs =
-    daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute - offsetMin) * 60 + second) * 1000 + ms;
+  const epochMs = daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute - offsetMin) * 60 + second) * 1000 + ms;
   return { kind: "instant", epochMs };
 }
 
@@ -154,7 +152,5 @@ export function cursorPartitionId(needs: number, cursor: CursorValue, timeZone: 
     return needs & CURSOR_NEEDS.offset ? `${base}@${Math.trunc(f.offsetMinutes)}` : base;
   }
   // Only year / month / day macros: just the fields they show.
-  return `${needs & CURSOR_NEEDS.year ? f.year : ""}-${needs & CURSOR_NEEDS.month ? f.month : ""}-${
-    needs & CURSOR_NEEDS.day ? f.day : ""
-  }`;
+  return `${needs & CURSOR_NEEDS.year ? f.year : ""}-${needs & CURSOR_NEEDS.month ? f.month : ""}-${needs & CURSOR_NEEDS.day ? f.day : ""}`;
 }

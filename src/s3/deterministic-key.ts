@@ -29,16 +29,24 @@ export function deterministicTemplate(settings: Pick<Settings, "key_template" | 
   const problems: string[] = [];
   const clock = template.macros.filter((m) => CLOCK_MACROS.includes(m));
   if (clock.length > 0) {
-    problems.push(`key_template: ${clock.map((m) => `{${m}}`).join(", ")} render the run's clock, so a re-run would write other keys; remove them (cursor macros are fine)`);
+    problems.push(
+      `key_template: ${clock.map((m) => `{${m}}`).join(", ")} render the run's clock, so a re-run would write other keys; remove them (cursor macros are fine)`,
+    );
   }
   if (template.macros.includes("date_partition") && settings.date_partition_format) {
-    problems.push("date_partition_format: the date folder comes from the run's clock, so a re-run on another day would write other keys; unset it or use cursor macros");
+    problems.push(
+      "date_partition_format: the date folder comes from the run's clock, so a re-run on another day would write other keys; unset it or use cursor macros",
+    );
   }
   if (!template.macros.includes("connection_run_id") && !template.macros.includes("stream_run_id")) {
-    problems.push("key_template: must contain {connection_run_id} (or {stream_run_id}), which deterministic_keys renders as the batch id that keeps files apart");
+    problems.push(
+      "key_template: must contain {connection_run_id} (or {stream_run_id}), which deterministic_keys renders as the batch id that keeps files apart",
+    );
   }
   if (settings.add_record_metadata) {
-    problems.push("add_record_metadata: the _sdc_received_at, _sdc_batched_at and _sdc_sequence values differ on a re-run, so its files could never be identical; turn one of the two off");
+    problems.push(
+      "add_record_metadata: the _sdc_received_at, _sdc_batched_at and _sdc_sequence values differ on a re-run, so its files could never be identical; turn one of the two off",
+    );
   }
   if (problems.length > 0) throw new ConfigError("deterministic_keys cannot be used with these settings", problems);
   return template;

@@ -60,6 +60,12 @@ async function s3Call<T>(bucket: string, key: string, what: "list" | "head" | "d
     const e = error as { name?: string; Code?: string; message?: string };
     const code = e.Code ?? e.name;
     const hint = code === "AccessDenied" ? ` (grant ${PERMISSION[what]} for overwrite and refreshed streams)` : "";
-    throw new UploadError(`generation cleanup: ${what} of s3://${bucket}/${key} failed: ${code ?? "error"}: ${e.message ?? String(error)}${hint}`, bucket, key, code, { cause: error });
+    throw new UploadError(
+      `generation cleanup: ${what} of s3://${bucket}/${key} failed: ${code ?? "error"}: ${e.message ?? String(error)}${hint}`,
+      bucket,
+      key,
+      code,
+      { cause: error },
+    );
   }
 }

@@ -49,13 +49,7 @@
 import { createHash } from "node:crypto";
 import { nearest } from "../edit-distance.js";
 import { ConfigError } from "../errors.js";
-import {
-  CURSOR_NEEDS,
-  NULL_CURSOR_TEXT,
-  cursorFields,
-  newCursorFields,
-  type CursorValue,
-} from "./cursor-partition.js";
+import { CURSOR_NEEDS, NULL_CURSOR_TEXT, cursorFields, newCursorFields, type CursorValue } from "./cursor-partition.js";
 import { safeLiteralSegment, safeSegment, validateKeyLiteral } from "./safe-key.js";
 import { formatOffset, pad, pad2, strftime, validateStrftime } from "../time/strftime.js";
 import { dateParts, isUtcZone, type DateParts } from "../time/time-zones.js";
@@ -89,14 +83,7 @@ export const LOAD_MACROS = [
   "date_partition",
 ] as const;
 
-export const CURSOR_MACROS = [
-  "cursor_year",
-  "cursor_month",
-  "cursor_day",
-  "cursor_date_time",
-  "cursor_iso_date_time",
-  "cursor_singular_date_time",
-] as const;
+export const CURSOR_MACROS = ["cursor_year", "cursor_month", "cursor_day", "cursor_date_time", "cursor_iso_date_time", "cursor_singular_date_time"] as const;
 
 export type LoadMacro = (typeof LOAD_MACROS)[number];
 export type CursorMacro = (typeof CURSOR_MACROS)[number];
@@ -208,9 +195,7 @@ function parsePieces(template: string): { pieces: Piece[]; problems: string[] } 
       let j = i + 1;
       while (j < template.length && template[j] !== "}" && template[j] !== "{") j++;
       if (j >= template.length || template[j] === "{") {
-        problems.push(
-          `unbalanced "{" at position ${i}: close it with "}" or write "{{" for a literal brace`,
-        );
+        problems.push(`unbalanced "{" at position ${i}: close it with "}" or write "{{" for a literal brace`);
         literal += "{";
         continue;
       }
@@ -297,7 +282,11 @@ interface RunValues {
   datePartition: string;
 }
 
-function isoDateTime(p: { year: number; month: number; day: number; hour: number; minute: number; second: number }, offsetMinutes: number, utc: boolean): string {
+function isoDateTime(
+  p: { year: number; month: number; day: number; hour: number; minute: number; second: number },
+  offsetMinutes: number,
+  utc: boolean,
+): string {
   const base = `${pad(p.year, 4)}-${pad2(p.month)}-${pad2(p.day)}T${pad2(p.hour)}:${pad2(p.minute)}:${pad2(p.second)}`;
   return utc ? `${base}Z` : `${base}${formatOffset(offsetMinutes, true)}`;
 }

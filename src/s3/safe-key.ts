@@ -77,12 +77,7 @@ function escapeCodePoint(cp: number): string {
   if (cp < 0x10000) {
     return escapeByte(0xe0 | (cp >> 12)) + escapeByte(0x80 | ((cp >> 6) & 63)) + escapeByte(0x80 | (cp & 63));
   }
-  return (
-    escapeByte(0xf0 | (cp >> 18)) +
-    escapeByte(0x80 | ((cp >> 12) & 63)) +
-    escapeByte(0x80 | ((cp >> 6) & 63)) +
-    escapeByte(0x80 | (cp & 63))
-  );
+  return escapeByte(0xf0 | (cp >> 18)) + escapeByte(0x80 | ((cp >> 12) & 63)) + escapeByte(0x80 | ((cp >> 6) & 63)) + escapeByte(0x80 | (cp & 63));
 }
 
 /**
@@ -223,6 +218,7 @@ export function joinKey(parts: readonly string[], streamName?: string): string {
       [`key starts with "${key.slice(0, 120)}…"`],
     );
   }
-  if (key === "") throw new ConfigError(`the object key${streamName === undefined ? "" : ` for stream "${streamName}"`} is empty: key_template must render to a file name`);
+  if (key === "")
+    throw new ConfigError(`the object key${streamName === undefined ? "" : ` for stream "${streamName}"`} is empty: key_template must render to a file name`);
   return key;
 }

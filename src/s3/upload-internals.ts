@@ -29,6 +29,7 @@ export function uploadInternals(upload: Upload): UploadInternals {
     uploadId: typeof raw.uploadId === "string" ? raw.uploadId : undefined,
     uploadedParts: Array.isArray(raw.uploadedParts) ? (raw.uploadedParts as UploadedPart[]) : [],
     concurrentUploaders: Array.isArray(raw.concurrentUploaders) ? (raw.concurrentUploaders as Array<Promise<unknown>>) : [],
-    createMultipartAnswer: raw.createMultiPartPromise instanceof Promise ? (raw.createMultiPartPromise as Promise<CreateMultipartUploadCommandOutput>) : undefined,
+    createMultipartAnswer:
+      raw.createMultiPartPromise instanceof Promise ? (raw.createMultiPartPromise as Promise<CreateMultipartUploadCommandOutput>) : undefined,
   };
 }

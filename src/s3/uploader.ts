@@ -225,8 +225,7 @@ export class Uploader {
       fix =
         "an object with other content is already stored under this key and is never overwritten (If-None-Match: *): " +
         "a run with the same connection_run_id wrote it; give each run its own connection_run_id, or delete the object if it is stale";
-    }
-    else if (refused) {
+    } else if (refused) {
       fix = "the credentials were refused: check the keys, profile or role";
     } else if (isRetryableS3Error(facts)) {
       fix = `gave up after ${facts.attempts ?? 1} attempt(s): raise max_retries or try again later`;

@@ -40,7 +40,7 @@ export function typeOf(schema: unknown, nestedTypes: "struct" | "json"): TypeNod
   const s = schema as JsonSchema;
   const types = typeNames(s);
   if (types.length === 0) {
-    const branches = (s["anyOf"] ?? s["oneOf"]);
+    const branches = s["anyOf"] ?? s["oneOf"];
     if (Array.isArray(branches) && branches.length > 0) return unionOf(branches, nestedTypes);
     return { kind: "json" };
   }
@@ -94,7 +94,11 @@ function unionOf(branches: unknown[], nestedTypes: "struct" | "json"): TypeNode 
     .filter((b) => !(typeof b === "object" && b !== null && typeNames(b as JsonSchema).length === 0 && (b as JsonSchema)["type"] === "null"))
     .map((b) => typeOf(b, "json").kind);
   if (kinds.length === 0) return { kind: "json" };
-  if (kinds.every((k) => k === kinds[0]) && kinds[0] !== undefined) return typeOf(branches.find((b) => typeOf(b, "json").kind === kinds[0]), nestedTypes);
+  if (kinds.every((k) => k === kinds[0]) && kinds[0] !== undefined)
+    return typeOf(
+      branches.find((b) => typeOf(b, "json").kind === kinds[0]),
+      nestedTypes,
+    );
   if (kinds.every((k) => k === "string" || k === "date-time" || k === "date" || k === "time")) return { kind: "string" };
   if (kinds.every((k) => k === "integer" || k === "number")) return { kind: "number" };
   return { kind: "json" };
@@ -135,7 +139,8 @@ export function columnsOf(properties: Record<string, unknown>, options: ColumnOp
   const columns: Column[] = [];
   const walk = (props: Record<string, unknown>, path: string[], depth: number): void => {
     for (const [name, prop] of Object.entries(props)) {
-      if (name === "") throw new ColumnCollisionError(`a property named "" (empty) cannot be a column in any file format: rename it in the tap, or drop it with a stream map`);
+      if (name === "")
+        throw new ColumnCollisionError(`a property named "" (empty) cannot be a column in any file format: rename it in the tap, or drop it with a stream map`);
       const childPath = [...path, name];
       const nested = flattenable(prop);
       if (options.flatten && nested && depth < options.flattenMaxDepth) {
@@ -161,7 +166,10 @@ function capNestedWidth(columns: Column[]): Column[] {
   let total = widths.reduce((a, b) => a + b, 0);
   if (total <= MAX_LEAF_COLUMNS) return columns;
   const out = [...columns];
-  const widest = out.map((_, i) => i).filter((i) => widths[i]! > 1).sort((a, b) => widths[b]! - widths[a]!);
+  const widest = out
+    .map((_, i) => i)
+    .filter((i) => widths[i]! > 1)
+    .sort((a, b) => widths[b]! - widths[a]!);
   for (const i of widest) {
     if (total <= MAX_LEAF_COLUMNS) break;
     out[i] = { ...out[i]!, node: { kind: "json" } };

@@ -81,8 +81,12 @@ export function projectionSql(columns: Column[], options: ProjectionOptions): { 
   // All of them even without metadata: measured, DuckDB's reader is slower when told fewer of the line's fields.
   const read: Record<string, string> = { [LINE_FIELD]: "BIGINT", [RECEIVED_FIELD]: "BIGINT", record: recordType, time_extracted: "VARCHAR", version: "JSON" };
   if (options.metadata && options.changes) read[CHANGES_FIELD] = "VARCHAR";
-  const readColumns = `{${Object.entries(read).map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`).join(", ")}}`;
-  const exprs = columns.map((c, i) => `${outputExpr(wide ? wide.exprs[i]! : valueExpr(c.path, c.node, viaJson), c.node, options.format)} AS ${quoteIdent(c.name)}`);
+  const readColumns = `{${Object.entries(read)
+    .map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`)
+    .join(", ")}}`;
+  const exprs = columns.map(
+    (c, i) => `${outputExpr(wide ? wide.exprs[i]! : valueExpr(c.path, c.node, viaJson), c.node, options.format)} AS ${quoteIdent(c.name)}`,
+  );
   if (options.metadata) exprs.push(...metadataExprs(columns, options, viaJson));
   return { readColumns, select: exprs.join(", "), from: wide ? wide.from : (read) => read };
 }

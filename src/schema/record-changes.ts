@@ -39,7 +39,11 @@ export function changesJson(changes: readonly FieldChange[]): string {
  * write in its column's type is a DESTINATION_TYPECAST_ERROR; a failed constraint a DESTINATION_SERIALIZATION_ERROR.
  */
 export function airbyteChanges(changes: readonly FieldChange[]): Array<{ field: string; change: "NULLED"; reason: string }> {
-  return changes.map((c) => ({ field: c.field, change: c.change, reason: c.kind === "type" ? "DESTINATION_TYPECAST_ERROR" : "DESTINATION_SERIALIZATION_ERROR" }));
+  return changes.map((c) => ({
+    field: c.field,
+    change: c.change,
+    reason: c.kind === "type" ? "DESTINATION_TYPECAST_ERROR" : "DESTINATION_SERIALIZATION_ERROR",
+  }));
 }
 
 /**

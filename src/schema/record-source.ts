@@ -55,7 +55,13 @@ export class RecordSource {
   textAt(instancePath: string): string | undefined {
     const raw = this.text();
     if (raw === undefined) return undefined;
-    const path = instancePath === "" ? [] : instancePath.slice(1).split("/").map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const path =
+      instancePath === ""
+        ? []
+        : instancePath
+            .slice(1)
+            .split("/")
+            .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
     const range = valueRange(raw, path);
     if (!range) return undefined;
     const text = raw.slice(range.start, range.end);

@@ -129,7 +129,7 @@ export function checkSchemaLimits(schema: unknown): void {
   if (depth > MAX_SCHEMA_DEPTH) {
     throw new Error(
       `it is nested ${depth} levels deep and at most ${MAX_SCHEMA_DEPTH} are supported (about ${(MAX_SCHEMA_DEPTH >> 1) - 1} levels of nested objects): ` +
-        "declare the deep part as a plain \"object\" without properties, which is kept as JSON",
+        'declare the deep part as a plain "object" without properties, which is kept as JSON',
     );
   }
   if (!isSchema(schema)) return;
@@ -137,6 +137,8 @@ export function checkSchemaLimits(schema: unknown): void {
     const via = inPlaceLoop(schema, node);
     if (via === undefined) continue;
     const where = path ? `property '${path}'` : "the record schema";
-    throw new Error(`${where} refers to itself through ${via} without describing any value (a $ref cycle): point the reference at a schema that describes the value`);
+    throw new Error(
+      `${where} refers to itself through ${via} without describing any value (a $ref cycle): point the reference at a schema that describes the value`,
+    );
   }
 }

@@ -238,7 +238,13 @@ function violations(errors: ErrorObject[], record: Record<string, unknown>, kind
 }
 
 function pathOf(error: ErrorObject): string[] {
-  const path = error.instancePath === "" ? [] : error.instancePath.slice(1).split("/").map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const path =
+    error.instancePath === ""
+      ? []
+      : error.instancePath
+          .slice(1)
+          .split("/")
+          .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   const params = error.params as Record<string, unknown>;
   const child = error.keyword === "required" ? params["missingProperty"] : error.keyword === "additionalProperties" ? params["additionalProperty"] : undefined;
   if (typeof child === "string") path.push(child);

@@ -123,9 +123,7 @@ function compile(format: string): Compiled {
     }
     const fn = DIRECTIVES[next];
     if (fn === undefined) {
-      problems.push(
-        `"${format}": unknown directive "%${next}" at position ${i - 1}; supported: ${STRFTIME_DIRECTIVES.map((d) => `%${d}`).join(" ")}`,
-      );
+      problems.push(`"${format}": unknown directive "%${next}" at position ${i - 1}; supported: ${STRFTIME_DIRECTIVES.map((d) => `%${d}`).join(" ")}`);
       continue;
     }
     if (literal !== "") {

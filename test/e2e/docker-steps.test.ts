@@ -71,7 +71,12 @@ function ignoredByDockerignore(path: string, patterns: string[]): boolean {
       "^" +
         pattern
           .split("**")
-          .map((part) => part.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]"))
+          .map((part) =>
+            part
+              .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+              .replace(/\*/g, "[^/]*")
+              .replace(/\?/g, "[^/]"),
+          )
           .join(".*") +
         "(/.*)?$",
     );
@@ -156,7 +161,9 @@ function replay(dockerfile: string, dockerignore: string[], tmp: string): Replay
               if (fromRoot === undefined) throw new Error(`${where}: no earlier stage '${from}'`);
               source = join(fromRoot, src);
             } else {
-              expect(ignoredByDockerignore(src.replace(/^\.\//, ""), dockerignore), `${where}: .dockerignore keeps '${src}' out of the build context`).toBe(false);
+              expect(ignoredByDockerignore(src.replace(/^\.\//, ""), dockerignore), `${where}: .dockerignore keeps '${src}' out of the build context`).toBe(
+                false,
+              );
               source = join(REPO_ROOT, src);
             }
             expect(existsSync(source), `${where}: '${src}' does not exist`).toBe(true);
@@ -169,7 +176,15 @@ function replay(dockerfile: string, dockerignore: string[], tmp: string): Replay
         case "RUN":
           for (const command of step.args.split("&&").map((c) => c.trim())) {
             const argv = command.split(/\s+/);
-            const childEnv = { ...process.env, ...env, PATH: `${join(root, "usr/local/bin")}${delimiter}${nodeDir}${delimiter}${process.env["PATH"] ?? ""}`, npm_config_prefer_offline: "true", npm_config_fund: "false", npm_config_audit: "false", npm_config_update_notifier: "false" };
+            const childEnv = {
+              ...process.env,
+              ...env,
+              PATH: `${join(root, "usr/local/bin")}${delimiter}${nodeDir}${delimiter}${process.env["PATH"] ?? ""}`,
+              npm_config_prefer_offline: "true",
+              npm_config_fund: "false",
+              npm_config_audit: "false",
+              npm_config_update_notifier: "false",
+            };
             if (command === "npm ci") {
               // Substitution (see the header): the same lockfile's full install is the repository's node_modules.
               symlinkSync(join(REPO_ROOT, "node_modules"), join(cwd, "node_modules"), "dir");
@@ -231,14 +246,25 @@ describe("Dockerfile (static)", () => {
     const { globalArgs } = parseDockerfile(dockerfile);
     expect(globalArgs["NODE_VERSION"]).toMatch(/^(22|24)\.\d+\.\d+$/);
     const runtime = stages.at(-1)!;
-    const labels = parseEnv(runtime.steps.filter((s) => s.op === "LABEL").map((s) => s.args).join(" ").replace(/\b([\w.-]+)=/g, (_, k: string) => `${k.replace(/[.-]/g, "_")}=`));
+    const labels = parseEnv(
+      runtime.steps
+        .filter((s) => s.op === "LABEL")
+        .map((s) => s.args)
+        .join(" ")
+        .replace(/\b([\w.-]+)=/g, (_, k: string) => `${k.replace(/[.-]/g, "_")}=`),
+    );
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string; license: string };
     expect(labels["io_airbyte_name"]).toMatch(/^[a-z0-9-]+\/[a-z0-9-]+$/);
     expect(labels["io_airbyte_version"]).toBe(pkg.version);
     expect(labels["org_opencontainers_image_version"]).toBe(pkg.version);
     expect(labels["org_opencontainers_image_licenses"]).toBe(pkg.license);
     for (const k of ["title", "description", "source"]) expect(labels[`org_opencontainers_image_${k}`], k).toBeTruthy();
-    const env = parseEnv(runtime.steps.filter((s) => s.op === "ENV").map((s) => s.args).join(" "));
+    const env = parseEnv(
+      runtime.steps
+        .filter((s) => s.op === "ENV")
+        .map((s) => s.args)
+        .join(" "),
+    );
     expect(env["AIRBYTE_ENTRYPOINT"]).toBe("target-s3");
   });
 
@@ -297,7 +323,14 @@ describe("Dockerfile (replayed: npm ci --omit=dev from the registry, then the en
   it("has the compiled CLI, its production dependencies only, the schema and spec; the entrypoint is executable", () => {
     const app = join(image.runtimeRoot, image.workdir);
     expect(relative(image.runtimeRoot, app)).toBe("app");
-    for (const path of ["dist/src/cli.js", "schemas/config.schema.json", "spec.json", "package.json", "node_modules/@duckdb/node-api", "node_modules/@aws-sdk/lib-storage"]) {
+    for (const path of [
+      "dist/src/cli.js",
+      "schemas/config.schema.json",
+      "spec.json",
+      "package.json",
+      "node_modules/@duckdb/node-api",
+      "node_modules/@aws-sdk/lib-storage",
+    ]) {
       expect(existsSync(join(app, path)), path).toBe(true);
     }
     for (const devOnly of ["typescript", "vitest", "s3rver", "hyparquet"]) expect(existsSync(join(app, "node_modules", devOnly)), devOnly).toBe(false);
@@ -320,14 +353,24 @@ describe("Dockerfile (replayed: npm ci --omit=dev from the registry, then the en
     const cfg = join(image.runtimeRoot, "cfg.json");
     writeFileSync(cfg, JSON.stringify(s3Config(s3, bucket, { file_type: "parquet", object_key_path: "docker" })));
     const lines = [
-      { type: "SCHEMA", stream: "items", schema: { type: "object", properties: { id: { type: "integer" }, name: { type: "string" } } }, key_properties: ["id"] },
+      {
+        type: "SCHEMA",
+        stream: "items",
+        schema: { type: "object", properties: { id: { type: "integer" }, name: { type: "string" } } },
+        key_properties: ["id"],
+      },
       { type: "RECORD", stream: "items", record: { id: 1, name: "one" } },
       { type: "RECORD", stream: "items", record: { id: 2, name: "zwei" } },
       { type: "STATE", value: { bookmarks: { items: 2 } } },
     ];
     const result = await dockerRun(["--config", cfg], lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout.trim().split("\n").map((l) => JSON.parse(l) as unknown)).toEqual([{ bookmarks: { items: 2 } }]);
+    expect(
+      result.stdout
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([{ bookmarks: { items: 2 } }]);
     const objects = await s3.listObjects(bucket);
     expect(objects).toHaveLength(1);
     expect(objects[0]?.key).toMatch(/^docker\/items\/.*\.parquet$/);

@@ -39,7 +39,9 @@ beforeAll(async () => {
   copyFileSync(join(REPO_ROOT, "demo", "sample-tap-output.singer"), join(dir, "tap-output.singer"));
   const schema = { type: "object", properties: { id: { type: "integer" }, name: { type: ["string", "null"] } } };
   const catalog = {
-    streams: [{ stream: { name: "users", json_schema: schema, supported_sync_modes: ["full_refresh"] }, sync_mode: "full_refresh", destination_sync_mode: "append" }],
+    streams: [
+      { stream: { name: "users", json_schema: schema, supported_sync_modes: ["full_refresh"] }, sync_mode: "full_refresh", destination_sync_mode: "append" },
+    ],
   };
   writeFileSync(join(dir, "catalog.json"), JSON.stringify(catalog));
   const messages = [
@@ -68,7 +70,8 @@ describe("README commands", () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
       if (args.includes("--about")) expect(result.stdout).toContain("bucket");
       else if (args[0] === "spec") expect(JSON.parse(result.stdout.trim())).toMatchObject({ type: "SPEC" });
-      else if (args[0] === "check") expect(result.stateLines).toEqual([{ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED", message: expect.any(String) } }]);
+      else if (args[0] === "check")
+        expect(result.stateLines).toEqual([{ type: "CONNECTION_STATUS", connectionStatus: { status: "SUCCEEDED", message: expect.any(String) } }]);
       else if (args[0] === "write") expect(result.stateLines.map((m) => (m as { type: string }).type)).toEqual(["STATE"]);
       else expect(result.stateLines.length, "a Singer run prints the committed STATE values").toBeGreaterThan(0);
       if (!args.includes("--about")) expect(result.invalidStdoutLines, "stdout carries JSON lines only").toEqual([]);

@@ -18,7 +18,11 @@ const message = {
       properties: {
         type: { enum: ["GLOBAL", "STREAM", "LEGACY"] },
         stream: streamState,
-        global: { type: "object", required: ["stream_states"], properties: { shared_state: { type: "object" }, stream_states: { type: "array", items: streamState } } },
+        global: {
+          type: "object",
+          required: ["stream_states"],
+          properties: { shared_state: { type: "object" }, stream_states: { type: "array", items: streamState } },
+        },
         data: { type: "object" },
         sourceStats: stats,
         destinationStats: stats,
@@ -83,7 +87,8 @@ export function airbyteStdoutProblems(stdout: string): string[] {
     }
     if (!validate(parsed)) problems.push(`stdout line ${i + 1}: ${JSON.stringify(validate.errors)}`);
     // The protocol: recordCount "should always have a decimal point for proper serialization".
-    for (const m of line.matchAll(/"destinationStats":\{"recordCount":(-?[0-9.eE+-]+)/g)) if (!m[1]!.includes(".")) problems.push(`stdout line ${i + 1}: recordCount ${m[1]} has no decimal point`);
+    for (const m of line.matchAll(/"destinationStats":\{"recordCount":(-?[0-9.eE+-]+)/g))
+      if (!m[1]!.includes(".")) problems.push(`stdout line ${i + 1}: recordCount ${m[1]} has no decimal point`);
   }
   return problems;
 }

@@ -30,7 +30,9 @@ export function cephFromEnv(): CephS3 {
   const secretAccessKey = process.env.CEPH_S3_SECRET_ACCESS_KEY;
   const dir = process.env.CEPH_S3_DIR;
   if (!endpoint || !accessKeyId || !secretAccessKey || !dir) {
-    throw new Error(`${TEST_S3_ENV}=ceph but no cluster is described by CEPH_S3_ENDPOINT/_ACCESS_KEY_ID/_SECRET_ACCESS_KEY/_DIR (vitest's globalSetup starts one)`);
+    throw new Error(
+      `${TEST_S3_ENV}=ceph but no cluster is described by CEPH_S3_ENDPOINT/_ACCESS_KEY_ID/_SECRET_ACCESS_KEY/_DIR (vitest's globalSetup starts one)`,
+    );
   }
   return { endpoint, accessKeyId, secretAccessKey, dir };
 }
@@ -40,9 +42,9 @@ const TEST_UID = "target-s3-test";
 
 /** Gives the test user one more key pair (so it reaches the same buckets), like s3rver's key registry. */
 export function cephAddKey(ceph: CephS3, accessKeyId: string, secretAccessKey: string): void {
-  execFileSync(
-    "radosgw-admin",
-    ["key", "create", `--uid=${TEST_UID}`, "--key-type=s3", `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`],
-    { env: { ...process.env, CEPH_CONF: join(ceph.dir, "ceph.conf") }, stdio: "ignore", timeout: 30_000 },
-  );
+  execFileSync("radosgw-admin", ["key", "create", `--uid=${TEST_UID}`, "--key-type=s3", `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`], {
+    env: { ...process.env, CEPH_CONF: join(ceph.dir, "ceph.conf") },
+    stdio: "ignore",
+    timeout: 30_000,
+  });
 }

@@ -181,11 +181,7 @@ export async function startFakeSts(initial: FakeStsOptions = {}): Promise<FakeSt
         if (options.requiredExternalId !== undefined && call.externalId !== options.requiredExternalId) {
           send(
             403,
-            errorXml(
-              "AccessDenied",
-              `User: arn:aws:iam::${baseAccount()}:user/test is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`,
-              rid,
-            ),
+            errorXml("AccessDenied", `User: arn:aws:iam::${baseAccount()}:user/test is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`, rid),
           );
           return;
         }

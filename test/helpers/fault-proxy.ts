@@ -54,14 +54,7 @@ export interface ProxyRequestInfo {
   operation: S3Operation;
 }
 
-export type FaultAction =
-  | "status500"
-  | "slowdown503"
-  | "status403"
-  | "status405"
-  | "reset"
-  | "delay"
-  | "dropResponse";
+export type FaultAction = "status500" | "slowdown503" | "status403" | "status405" | "reset" | "delay" | "dropResponse";
 
 export interface RecordedRequest extends ProxyRequestInfo {
   /** Bytes of request body received from the client (final once the request is complete). */
@@ -159,11 +152,7 @@ function safeDecode(s: string): string {
 }
 
 /** Classifies a path-style S3 request. */
-export function classifyS3Request(
-  method: string,
-  url: string,
-  headers: IncomingHttpHeaders,
-): Pick<ProxyRequestInfo, "bucket" | "key" | "query" | "operation"> {
+export function classifyS3Request(method: string, url: string, headers: IncomingHttpHeaders): Pick<ProxyRequestInfo, "bucket" | "key" | "query" | "operation"> {
   const q = url.indexOf("?");
   const path = q >= 0 ? url.slice(0, q) : url;
   const query = new URLSearchParams(q >= 0 ? url.slice(q + 1) : "");
@@ -186,12 +175,10 @@ export function classifyS3Request(
       if (has("uploads")) operation = "ListMultipartUploads";
       else if (has("location")) operation = "GetBucketLocation";
       else if (query.get("list-type") === "2") operation = "ListObjectsV2";
-      else if ([...query.keys()].every((k) => ["prefix", "delimiter", "marker", "max-keys", "encoding-type"].includes(k)))
-        operation = "ListObjects";
+      else if ([...query.keys()].every((k) => ["prefix", "delimiter", "marker", "max-keys", "encoding-type"].includes(k))) operation = "ListObjects";
     }
   } else if (m === "PUT") {
-    if (has("uploadId") && has("partNumber"))
-      operation = headers["x-amz-copy-source"] !== undefined ? "UploadPartCopy" : "UploadPart";
+    if (has("uploadId") && has("partNumber")) operation = headers["x-amz-copy-source"] !== undefined ? "UploadPartCopy" : "UploadPart";
     else if (has("tagging")) operation = "PutObjectTagging";
     else if (headers["x-amz-copy-source"] !== undefined) operation = "CopyObject";
     else operation = "PutObject";
@@ -231,16 +218,7 @@ export function s3ErrorXml(code: string, message: string, resource: string, requ
   );
 }
 
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-  "expect",
-]);
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "expect"]);
 
 function forwardableHeaders(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
@@ -260,11 +238,7 @@ function bodyOf(req: IncomingMessage): Promise<void> {
   });
 }
 
-export async function startFaultProxy(
-  targetEndpoint: string,
-  rules: FaultRule[] = [],
-  options: FaultProxyOptions = {},
-): Promise<FaultProxy> {
+export async function startFaultProxy(targetEndpoint: string, rules: FaultRule[] = [], options: FaultProxyOptions = {}): Promise<FaultProxy> {
   const target = new URL(targetEndpoint);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const requests: RecordedRequest[] = [];
@@ -342,13 +316,7 @@ export async function startFaultProxy(
       if (res.destroyed) return;
     }
 
-    if (
-      rule &&
-      (rule.action === "status500" ||
-        rule.action === "slowdown503" ||
-        rule.action === "status403" ||
-        rule.action === "status405")
-    ) {
+    if (rule && (rule.action === "status500" || rule.action === "slowdown503" || rule.action === "status403" || rule.action === "status405")) {
       countBody();
       await bodyOf(req);
       const [status, code, message] = ERRORS[rule.action];

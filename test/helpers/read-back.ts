@@ -152,10 +152,7 @@ function toArrayBuffer(buffer: Buffer | Uint8Array): ArrayBuffer {
  * (JSON.parse, so integers beyond 2^53 lose precision there), STRING → string. Pass the result through
  * `toJsonSafe` to compare with JSON.
  */
-export async function readParquetIndependently(
-  buffer: Buffer | Uint8Array,
-  opts: { columns?: string[] } = {},
-): Promise<Record<string, unknown>[]> {
+export async function readParquetIndependently(buffer: Buffer | Uint8Array, opts: { columns?: string[] } = {}): Promise<Record<string, unknown>[]> {
   return parquetReadObjects({
     file: toArrayBuffer(buffer),
     compressors,
@@ -171,9 +168,7 @@ export function readParquetMetadata(buffer: Buffer | Uint8Array): FileMetaData {
 /** bigint → string when beyond 2^53 else number, Date → ISO string, Uint8Array → base64, recursively. */
 export function toJsonSafe(value: unknown): unknown {
   if (typeof value === "bigint") {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
-      ? Number(value)
-      : value.toString();
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
   }
   if (value instanceof Date) return value.toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString("base64");

@@ -31,9 +31,7 @@ export function readXml(body: Buffer): XmlDocument {
   const rootEntry = doc.find((n) => !Object.keys(n).some((k) => k.startsWith("?")) && !("#text" in n));
   if (!rootEntry) throw new Error("no root element");
   const root = Object.keys(rootEntry).find((k) => k !== ":@")!;
-  const records = (rootEntry[root] as Ordered[])
-    .filter((n) => "record" in n)
-    .map((n) => childrenOf(n["record"] as Ordered[]));
+  const records = (rootEntry[root] as Ordered[]).filter((n) => "record" in n).map((n) => childrenOf(n["record"] as Ordered[]));
   return { root: decodeXmlName(root), records };
 }
 
@@ -52,7 +50,10 @@ function childrenOf(list: Ordered[]): Array<[string, XmlNode]> {
 function nodeOf(content: Ordered[], attrs: Record<string, string>): XmlNode {
   if (attrs["@xsi:nil"] === "true") return { nil: true };
   const elements = content.filter((c) => !("#text" in c));
-  const text = content.filter((c) => "#text" in c).map((c) => String(c["#text"])).join("");
+  const text = content
+    .filter((c) => "#text" in c)
+    .map((c) => String(c["#text"]))
+    .join("");
   if (elements.length > 0) return { children: childrenOf(content) };
   if (attrs["@encoding"] === "json") return { text: JSON.parse(text) as string };
   return { text };

@@ -198,11 +198,7 @@ export interface S3ConfigBase {
  * A base config for the local server (or a proxy in front of it: pass anything with an `endpoint`),
  * merged with `extra` (extra wins).
  */
-export function s3Config<E extends Record<string, unknown> = Record<string, never>>(
-  server: { endpoint: string },
-  bucket: string,
-  extra?: E,
-): S3ConfigBase & E {
+export function s3Config<E extends Record<string, unknown> = Record<string, never>>(server: { endpoint: string }, bucket: string, extra?: E): S3ConfigBase & E {
   return {
     bucket,
     aws_endpoint: server.endpoint,

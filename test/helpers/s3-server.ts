@@ -35,13 +35,7 @@ interface S3rverInstance {
     getResourcePath(bucket: string, key: string | undefined, resource: string): string;
   };
 }
-type S3rverConstructor = new (options: {
-  address: string;
-  port: number;
-  silent: boolean;
-  directory: string;
-  resetOnClose?: boolean;
-}) => S3rverInstance;
+type S3rverConstructor = new (options: { address: string; port: number; silent: boolean; directory: string; resetOnClose?: boolean }) => S3rverInstance;
 
 // s3rver is CommonJS without type declarations.
 const require = createRequire(import.meta.url);
@@ -156,7 +150,11 @@ function makeMultipartEtagLikeS3(s3rver: S3rverInstance): void {
     const key = readFileSync(join(uploadDir, "key"), "utf8");
     const digests = [...parts]
       .sort((a, b) => a.number - b.number)
-      .map((part) => createHash("md5").update(readFileSync(join(uploadDir, String(part.number)))).digest());
+      .map((part) =>
+        createHash("md5")
+          .update(readFileSync(join(uploadDir, String(part.number))))
+          .digest(),
+      );
     const result = await complete(bucket, uploadId, parts);
     const etag = `${createHash("md5").update(Buffer.concat(digests)).digest("hex")}-${digests.length}`;
     writeFileSync(store.getResourcePath(bucket, key, "object.md5"), etag);

@@ -51,26 +51,44 @@ const rec = (stream: string, data: Record<string, unknown>, namespace?: string):
 const streamState = (stream: string, cursor: number, namespace?: string): string =>
   JSON.stringify({
     type: "STATE",
-    state: { type: "STREAM", stream: { stream_descriptor: { name: stream, ...(namespace ? { namespace } : {}) }, stream_state: { cursor } }, sourceStats: { recordCount: 2 } },
+    state: {
+      type: "STREAM",
+      stream: { stream_descriptor: { name: stream, ...(namespace ? { namespace } : {}) }, stream_state: { cursor } },
+      sourceStats: { recordCount: 2 },
+    },
   });
 const status = (stream: string, value: "STARTED" | "COMPLETE" | "INCOMPLETE", namespace?: string): string =>
   JSON.stringify({
     type: "TRACE",
-    trace: { type: "STREAM_STATUS", emitted_at: 1_700_000_000_000, stream_status: { stream_descriptor: { name: stream, ...(namespace ? { namespace } : {}) }, status: value } },
+    trace: {
+      type: "STREAM_STATUS",
+      emitted_at: 1_700_000_000_000,
+      stream_status: { stream_descriptor: { name: stream, ...(namespace ? { namespace } : {}) }, status: value },
+    },
   });
 const globalState = (n: number): string =>
   JSON.stringify({ type: "STATE", state: { type: "GLOBAL", global: { shared_state: { lsn: n }, stream_states: [] } } });
 
 /** Runs `write`; every line it prints must be an AirbyteMessage as the protocol defines it. */
 async function write(config: Record<string, unknown>, catalog: string, lines: string[]): Promise<CliResult> {
-  const r = await runCli(["write", "--config", writeConfig(s3Config(s3, bucket, config)), "--catalog", catalog], { input: lines.join("\n") + "\n", timeoutMs: 60_000 });
+  const r = await runCli(["write", "--config", writeConfig(s3Config(s3, bucket, config)), "--catalog", catalog], {
+    input: lines.join("\n") + "\n",
+    timeoutMs: 60_000,
+  });
   expect(airbyteStdoutProblems(r.stdout)).toEqual([]);
   return r;
 }
 
-type Msg = { type: string; state?: Record<string, unknown>; trace?: { type: string; error: { message: string; failure_type: string; internal_message: string } } };
+type Msg = {
+  type: string;
+  state?: Record<string, unknown>;
+  trace?: { type: string; error: { message: string; failure_type: string; internal_message: string } };
+};
 const messages = (r: CliResult): Msg[] => r.stateLines as Msg[];
-const states = (r: CliResult): Array<Record<string, unknown>> => messages(r).filter((m) => m.type === "STATE").map((m) => m.state!);
+const states = (r: CliResult): Array<Record<string, unknown>> =>
+  messages(r)
+    .filter((m) => m.type === "STATE")
+    .map((m) => m.state!);
 
 /** `_airbyte_meta` as read back: JSON text (CSV) or a struct/object (Parquet, JSON Lines) with sync_id as text. */
 function metaOf(row: Record<string, unknown>): { sync_id: string | null; changes: unknown[] } {
@@ -116,7 +134,10 @@ describe("check", () => {
 
 describe("write", () => {
   it("writes two streams with interleaved STREAM states, echoes each state with its own recordCount, rows read back", async () => {
-    const catalog = catalogFile([{ name: "users", namespace: "app" }, { name: "orders", namespace: "app" }]);
+    const catalog = catalogFile([
+      { name: "users", namespace: "app" },
+      { name: "orders", namespace: "app" },
+    ]);
     const lines = [
       rec("users", { id: 1, name: "ann" }, "app"),
       rec("orders", { id: 10, name: "o1" }, "app"),
@@ -137,14 +158,25 @@ describe("write", () => {
     const out = states(r);
     expect(out.map((s) => (s["stream"] as { stream_state: unknown }).stream_state)).toEqual([{ cursor: 2 }, { cursor: 11 }, { cursor: 3 }, { cursor: 11 }]);
     expect(out.map((s) => (s["destinationStats"] as { recordCount: number }).recordCount)).toEqual([2, 2, 1, 0]);
-    for (const [i, s] of out.entries()) expect({ ...s, destinationStats: undefined }).toEqual({ ...(JSON.parse(lines[[3, 5, 8, 9][i]!]!) as { state: object }).state, destinationStats: undefined });
+    for (const [i, s] of out.entries())
+      expect({ ...s, destinationStats: undefined }).toEqual({
+        ...(JSON.parse(lines[[3, 5, 8, 9][i]!]!) as { state: object }).state,
+        destinationStats: undefined,
+      });
 
     const keys = (await s3.listObjects(bucket)).map((o) => o.key);
     expect(keys.every((k) => k.startsWith("app/users/") || k.startsWith("app/orders/"))).toBe(true);
     const users = await rowsOf("app/users/");
-    expect(users.map((u) => [u["id"], u["name"]]).sort()).toEqual([["1", "ann"], ["2", "bob"], ["3", "cy"]]);
+    expect(users.map((u) => [u["id"], u["name"]]).sort()).toEqual([
+      ["1", "ann"],
+      ["2", "bob"],
+      ["3", "cy"],
+    ]);
     const orders = await rowsOf("app/orders/");
-    expect(orders.map((o) => [o["id"], o["name"]]).sort()).toEqual([["10", "o1"], ["11", null]]);
+    expect(orders.map((o) => [o["id"], o["name"]]).sort()).toEqual([
+      ["10", "o1"],
+      ["11", null],
+    ]);
   });
 
   it("echoes GLOBAL states with the count of all streams' records since the previous state", async () => {
@@ -189,7 +221,9 @@ describe("write", () => {
     expect(r1.code).toBe(0);
     const [obj] = await s3.listObjects(bucket, "big/");
     const line = (await s3.getObject(bucket, obj!.key)).toString("utf8");
-    expect(line).toMatch(/^\{"_airbyte_raw_id":"[0-9a-f-]{36}","_airbyte_extracted_at":1,"_airbyte_meta":\{"sync_id":null,"changes":\[\]\},"_airbyte_generation_id":null,"id":99999999999999999,"amount":0.10000000000000000555\}\n$/);
+    expect(line).toMatch(
+      /^\{"_airbyte_raw_id":"[0-9a-f-]{36}","_airbyte_extracted_at":1,"_airbyte_meta":\{"sync_id":null,"changes":\[\]\},"_airbyte_generation_id":null,"id":99999999999999999,"amount":0.10000000000000000555\}\n$/,
+    );
 
     bucket = await s3.createBucket();
     const off = await write({ file_type: "jsonl", airbyte_metadata_columns: false }, catalogFile([{ name: "big", properties: props }]), [text, globalState(1)]);
@@ -213,7 +247,10 @@ describe("write", () => {
       expect(r.code).toBe(0);
       const rows = await rowsOf("m/");
       expect(Object.keys(rows[0]!)).toEqual(["_airbyte_raw_id", "_airbyte_extracted_at", "_airbyte_meta", "_airbyte_generation_id", "id", "name"]);
-      expect(rows.map((x) => [x["id"], x["name"]])).toEqual([["1", "x"], ["2", "y"]]);
+      expect(rows.map((x) => [x["id"], x["name"]])).toEqual([
+        ["1", "x"],
+        ["2", "y"],
+      ]);
       expect(new Set(rows.map((x) => x["_airbyte_raw_id"])).size).toBe(2);
       expect(rows.every((x) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(String(x["_airbyte_raw_id"])))).toBe(true);
       expect(rows[0]!["_airbyte_extracted_at"]).toBe("1700000000000");
@@ -234,7 +271,13 @@ describe("write", () => {
   });
 
   it("a value its column's type cannot hold is written as null and recorded in _airbyte_meta.changes, next to the source's changes", async () => {
-    const props = { id: { type: "integer" }, amount: { type: "number" }, seen: { type: "string", format: "date-time" }, tags: { type: "array" }, note: { type: ["string", "null"] } };
+    const props = {
+      id: { type: "integer" },
+      amount: { type: "number" },
+      seen: { type: "string", format: "date-time" },
+      tags: { type: "array" },
+      note: { type: ["string", "null"] },
+    };
     const catalog = catalogFile([{ name: "t", generation: 1, minimum: 0, properties: props }]);
     const bad = JSON.stringify({
       type: "RECORD",
@@ -245,7 +288,8 @@ describe("write", () => {
         meta: { changes: [{ field: "big_blob", change: "TRUNCATED", reason: "SOURCE_FIELD_SIZE_LIMITATION" }] },
       },
     });
-    const good = '{"type":"RECORD","record":{"stream":"t","data":{"id":9007199254740993,"amount":0.07,"seen":"2024-01-02T03:04:05+02:00","tags":["x"],"note":"n"},"emitted_at":1700000000000}}';
+    const good =
+      '{"type":"RECORD","record":{"stream":"t","data":{"id":9007199254740993,"amount":0.07,"seen":"2024-01-02T03:04:05+02:00","tags":["x"],"note":"n"},"emitted_at":1700000000000}}';
     for (const file_type of ["jsonl", "parquet"]) {
       bucket = await s3.createBucket();
       const r = await write({ file_type }, catalog, [bad, good, globalState(1)]);
@@ -296,9 +340,12 @@ describe("failures", () => {
     expect(messages(bad)).toHaveLength(1);
     expect(messages(bad)[0]!.trace!.error.failure_type).toBe("config_error");
 
-    const r = await runCli(["--write", "--config", writeConfig(s3Config(s3, "no-such-bucket-here", { file_type: "jsonl", max_retries: 0 })), "--catalog", catalog], {
-      input: [rec("a", { id: 1 }), globalState(1)].join("\n"),
-    });
+    const r = await runCli(
+      ["--write", "--config", writeConfig(s3Config(s3, "no-such-bucket-here", { file_type: "jsonl", max_retries: 0 })), "--catalog", catalog],
+      {
+        input: [rec("a", { id: 1 }), globalState(1)].join("\n"),
+      },
+    );
     expect(r.code).not.toBe(0);
     expect(states(r)).toEqual([]);
     const trace = messages(r).at(-1)!;
@@ -359,7 +406,11 @@ describe("overwrite", () => {
 
   it("keeps the previous generation when the overwrite stream ended INCOMPLETE or without a status", async () => {
     const run = (g: number, tail: string[]): Promise<CliResult> =>
-      write({ file_type: "jsonl" }, catalogFile([{ name: "users", mode: "overwrite", generation: g, minimum: g }]), [rec("users", { id: g }), globalState(g), ...tail]);
+      write({ file_type: "jsonl" }, catalogFile([{ name: "users", mode: "overwrite", generation: g, minimum: g }]), [
+        rec("users", { id: g }),
+        globalState(g),
+        ...tail,
+      ]);
     expect((await run(1, [status("users", "COMPLETE")])).code).toBe(0);
     const first = (await s3.listObjects(bucket, "users/")).map((o) => o.key);
     expect(first).toHaveLength(1);

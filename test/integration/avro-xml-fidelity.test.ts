@@ -146,7 +146,10 @@ function instantMicros(text: string): bigint {
 function canonicalJson(v: LosslessValue): string {
   if (v instanceof LosslessNumber) return canonicalDecimal(v.text);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v !== null && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
+  if (v !== null && typeof v === "object")
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`)
+      .join(",")}}`;
   return JSON.stringify(v);
 }
 
@@ -169,7 +172,9 @@ function avroMismatch(v: LosslessValue | undefined, actual: unknown, node: TypeN
     case "number":
       return actual === Number((v as LosslessNumber).text) ? undefined : bad((v as LosslessNumber).text);
     case "decimal":
-      return Buffer.isBuffer(actual) && canonicalDecimal(`${unscaledOf(actual)}e-${node.scale ?? 0}`) === canonicalDecimal((v as LosslessNumber).text) ? undefined : bad((v as LosslessNumber).text);
+      return Buffer.isBuffer(actual) && canonicalDecimal(`${unscaledOf(actual)}e-${node.scale ?? 0}`) === canonicalDecimal((v as LosslessNumber).text)
+        ? undefined
+        : bad((v as LosslessNumber).text);
     case "boolean":
       return actual === v ? undefined : bad(String(v));
     case "string":
@@ -402,12 +407,21 @@ describe("refusals", () => {
   it("the same names are fine in XML (the name rule is reversible)", { timeout: 60_000 }, async () => {
     const bucket = await s3.createBucket();
     const cfg = writeConfig(s3Config(s3, bucket, { file_type: "xml" }));
-    const input = write([schema({ "order-id": { type: "integer" }, order_id: { type: "integer" }, "1st": { type: "string" } }), `{"type":"RECORD","stream":"s","record":{"order-id":1,"order_id":2,"1st":"x"}}`]);
+    const input = write([
+      schema({ "order-id": { type: "integer" }, order_id: { type: "integer" }, "1st": { type: "string" } }),
+      `{"type":"RECORD","stream":"s","record":{"order-id":1,"order_id":2,"1st":"x"}}`,
+    ]);
     const result = await runCli(["--config", cfg, "--input", input]);
     expect(result.code, result.stderr).toBe(0);
     const [object] = await s3.listObjects(bucket);
     const doc = readXml(await s3.getObject(bucket, object!.key));
-    expect(doc.records).toEqual([[["order-id", { text: "1" }], ["order_id", { text: "2" }], ["1st", { text: "x" }]]]);
+    expect(doc.records).toEqual([
+      [
+        ["order-id", { text: "1" }],
+        ["order_id", { text: "2" }],
+        ["1st", { text: "x" }],
+      ],
+    ]);
   });
 
   it("a decimal with more places than multipleOf allows is never rounded: the run stops naming line and field", { timeout: 60_000 }, async () => {
@@ -444,7 +458,12 @@ describe("Airbyte write", () => {
       JSON.stringify({
         streams: [
           {
-            stream: { name: "users", namespace: "app", json_schema: { type: "object", properties: { id: { type: "integer" }, amount: { type: "number", multipleOf: 0.01 } } }, supported_sync_modes: ["full_refresh"] },
+            stream: {
+              name: "users",
+              namespace: "app",
+              json_schema: { type: "object", properties: { id: { type: "integer" }, amount: { type: "number", multipleOf: 0.01 } } },
+              supported_sync_modes: ["full_refresh"],
+            },
             sync_mode: "full_refresh",
             destination_sync_mode: "append",
           },
@@ -454,11 +473,16 @@ describe("Airbyte write", () => {
     const lines = [
       JSON.stringify({ type: "RECORD", record: { stream: "users", namespace: "app", data: { id: 1, amount: 19.99 }, emitted_at: 1_700_000_000_000 } }),
       `{"type":"RECORD","record":{"stream":"users","namespace":"app","data":{"id":99999999999999999,"amount":302.28},"emitted_at":1700000000000}}`,
-      JSON.stringify({ type: "STATE", state: { type: "STREAM", stream: { stream_descriptor: { name: "users", namespace: "app" }, stream_state: { cursor: 2 } } } }),
+      JSON.stringify({
+        type: "STATE",
+        state: { type: "STREAM", stream: { stream_descriptor: { name: "users", namespace: "app" }, stream_state: { cursor: 2 } } },
+      }),
     ];
     for (const file_type of ["avro", "xml"]) {
       const bucket = await s3.createBucket();
-      const cfg = writeConfig(s3Config(s3, bucket, { file_type, airbyte_metadata_columns: true, validate_records: false /* multipleOf: see "realistic tap output" */ }));
+      const cfg = writeConfig(
+        s3Config(s3, bucket, { file_type, airbyte_metadata_columns: true, validate_records: false /* multipleOf: see "realistic tap output" */ }),
+      );
       const result = await runCli(["write", "--config", cfg, "--catalog", catalog], { input: lines.join("\n") + "\n" });
       expect(result.code, result.stderr.slice(-2000)).toBe(0);
       expect((result.stateLines as Array<{ type: string }>).filter((m) => m.type === "STATE")).toHaveLength(1);

@@ -16,7 +16,12 @@ afterAll(async () => {
 
 const input =
   [
-    { type: "SCHEMA", stream: "users", schema: { type: "object", properties: { id: { type: "integer" }, amount: { type: "number" } } }, key_properties: ["id"] },
+    {
+      type: "SCHEMA",
+      stream: "users",
+      schema: { type: "object", properties: { id: { type: "integer" }, amount: { type: "number" } } },
+      key_properties: ["id"],
+    },
     { type: "RECORD", stream: "users", record: { id: 1, amount: 302.28 } },
     { type: "STATE", value: { bookmarks: { users: 1 } } },
   ]
@@ -124,4 +129,3 @@ describe("connection hints", () => {
     expect(result.stderr).toMatch(/ECONNREFUSED.*nothing answered at aws_endpoint http:\/\/127\.0\.0\.1:9: check aws_endpoint/);
   });
 });
-

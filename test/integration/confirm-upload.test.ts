@@ -28,7 +28,12 @@ describe("confirmUpload", () => {
     const expected = new ExpectedEtag(5 * MiB);
     for (let at = 0; at < body.length; at += MiB) expected.update(body.subarray(at, at + MiB));
     // The parts as S3 acknowledged them (lib-storage's record of the upload).
-    const parts = [0, 1, 2].map((i) => ({ PartNumber: i + 1, ETag: `"${createHash("md5").update(body.subarray(i * 5 * MiB, (i + 1) * 5 * MiB)).digest("hex")}"` }));
+    const parts = [0, 1, 2].map((i) => ({
+      PartNumber: i + 1,
+      ETag: `"${createHash("md5")
+        .update(body.subarray(i * 5 * MiB, (i + 1) * 5 * MiB))
+        .digest("hex")}"`,
+    }));
     const etags = expected.etags(parts);
     const confirmed = await confirmUpload(s3.client, bucket, "multi.bin", { bytes: body.length, etags });
     expect(confirmed).toEqual({ stored: true, etag: etags[0] });

@@ -23,9 +23,7 @@ interface Expected {
   final_state?: unknown;
   why?: string;
 }
-const expected: Record<string, Expected> = present
-  ? (JSON.parse(readFileSync(EXPECTED_PATH, "utf8")) as Record<string, Expected>)
-  : {};
+const expected: Record<string, Expected> = present ? (JSON.parse(readFileSync(EXPECTED_PATH, "utf8")) as Record<string, Expected>) : {};
 
 const FORMATS = {
   parquet: { file_type: "parquet" },
@@ -252,9 +250,7 @@ describe.skipIf(!present)(present ? "conformance" : `conformance (skipped: ${CON
       expect(byStream(await readStreamObjects(s3, bucket, "", { parquetReader: "hyparquet" }))).toEqual(want);
       const duck = byStream(await readStreamObjects(s3, bucket));
       for (const [stream, records] of want) {
-        expect(duck.get(stream)?.map((r) => JSON.stringify(r["info"] ?? r["strings"]))).toEqual(
-          records.map((r) => JSON.stringify(r["info"] ?? r["strings"])),
-        );
+        expect(duck.get(stream)?.map((r) => JSON.stringify(r["info"] ?? r["strings"]))).toEqual(records.map((r) => JSON.stringify(r["info"] ?? r["strings"])));
       }
     });
 

@@ -198,7 +198,9 @@ describe("every JSON Schema type, two streams", () => {
     expect(result.stateLines.at(-1)).toEqual({ step: 1 });
     const objects = await readStreamObjects(s3, bucket);
     expect(rowsPerStream(objects)).toEqual({ users: USERS.length, events: EVENTS.length });
-    const ext = { csv: ".csv", "csv+gzip": ".csv.gz", parquet: ".parquet", jsonl: ".jsonl", "jsonl+gzip": ".jsonl.gz", json: ".json", "json+gzip": ".json.gz" }[name]!;
+    const ext = { csv: ".csv", "csv+gzip": ".csv.gz", parquet: ".parquet", jsonl: ".jsonl", "jsonl+gzip": ".jsonl.gz", json: ".json", "json+gzip": ".json.gz" }[
+      name
+    ]!;
     for (const o of objects) expect(o.key.endsWith(ext), o.key).toBe(true);
     const sent: Record<string, string[]> = { users: USERS, events: EVENTS };
 
@@ -256,9 +258,10 @@ describe("every JSON Schema type, two streams", () => {
             break;
           default:
             // Typed objects are STRUCTs, typed arrays LISTs, loose objects and unions JSON.
-            expect(JSON.stringify(got, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)), where).toBe(
-              JSON.stringify(normalizeNested(JSON.parse(raw)[name], prop)),
-            );
+            expect(
+              JSON.stringify(got, (_k, v: unknown) => (typeof v === "bigint" ? Number(v) : v)),
+              where,
+            ).toBe(JSON.stringify(normalizeNested(JSON.parse(raw)[name], prop)));
         }
       }
     });
@@ -290,7 +293,8 @@ describe("every JSON Schema type, two streams", () => {
 // ---------------------------------------------------------------------------------------------------------------
 
 const SIMPLE = { type: "object", properties: { id: { type: "integer" }, v: { type: ["null", "string"] } } };
-const schemaLine = (stream: string, schema: unknown = SIMPLE, keys: string[] = ["id"]): string => line({ type: "SCHEMA", stream, schema, key_properties: keys });
+const schemaLine = (stream: string, schema: unknown = SIMPLE, keys: string[] = ["id"]): string =>
+  line({ type: "SCHEMA", stream, schema, key_properties: keys });
 const recordLine = (stream: string, record: unknown): string => line({ type: "RECORD", stream, record });
 const stateLine = (value: unknown): string => line({ type: "STATE", value });
 
@@ -362,7 +366,7 @@ describe("batches and schema versions", () => {
 
 describe("input framing", () => {
   it("CRLF line ends, a last line without newline, and a multi-MB line", async () => {
-    const big = "x".repeat(3 * 1024 * 1024) + "é\"\\end";
+    const big = "x".repeat(3 * 1024 * 1024) + 'é"\\end';
     const records = [
       { id: 1, v: "first" },
       { id: 2, v: big },

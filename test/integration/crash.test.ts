@@ -62,7 +62,13 @@ async function crashAndResume(seed: number, deterministic: boolean): Promise<Cra
   const random = seededRandom(seed);
   const bucket = await s3.createBucket();
   const tempDir = makeTempDir("target-s3-crash-");
-  const settings = { file_type: seed % 3 === 0 ? "csv" : "jsonl", batch_size_rows: 500, temp_dir: tempDir, deterministic_keys: deterministic, max_pending_flushes: 2 };
+  const settings = {
+    file_type: seed % 3 === 0 ? "csv" : "jsonl",
+    batch_size_rows: 500,
+    temp_dir: tempDir,
+    deterministic_keys: deterministic,
+    max_pending_flushes: 2,
+  };
   const config = writeConfig(s3Config(s3, bucket, settings));
   const input = lines.join("\n") + "\n";
 
@@ -114,12 +120,16 @@ describe(`kill -9 at ${SEEDS} seeded points, then resume from the last printed S
     it(`seed ${seed}: nothing before the last STATE is lost`, { timeout: 90_000 }, async () => {
       const o = await crashAndResume(seed, false);
       outcomes.push(o);
-      console.log(`crash seed ${seed}: killed after ${o.killedAfterObjects} objects, resumed at line ${o.resumeLine}, ${o.duplicates} duplicate records after the re-run`);
+      console.log(
+        `crash seed ${seed}: killed after ${o.killedAfterObjects} objects, resumed at line ${o.resumeLine}, ${o.duplicates} duplicate records after the re-run`,
+      );
     });
   }
   it("reports the duplicates figure (at-least-once)", () => {
     const total = outcomes.reduce((n, o) => n + o.duplicates, 0);
-    console.log(`crash summary: ${outcomes.length} crashes, ${total} duplicate records in total (${(total / Math.max(1, outcomes.length)).toFixed(0)} per crash, of ${RECORDS} records), 0 lost`);
+    console.log(
+      `crash summary: ${outcomes.length} crashes, ${total} duplicate records in total (${(total / Math.max(1, outcomes.length)).toFixed(0)} per crash, of ${RECORDS} records), 0 lost`,
+    );
     expect(outcomes.length).toBe(SEEDS);
   });
 });
@@ -128,7 +138,9 @@ describe(`deterministic_keys: the re-run overwrites instead of duplicating (${DE
   for (let seed = 101; seed < 101 + DETERMINISTIC_SEEDS; seed++) {
     it(`seed ${seed}: no duplicate after the re-run`, { timeout: 90_000 }, async () => {
       const o = await crashAndResume(seed, true);
-      console.log(`deterministic crash seed ${seed}: killed after ${o.killedAfterObjects} objects, resumed at line ${o.resumeLine}, ${o.duplicates} duplicates`);
+      console.log(
+        `deterministic crash seed ${seed}: killed after ${o.killedAfterObjects} objects, resumed at line ${o.resumeLine}, ${o.duplicates} duplicates`,
+      );
       expect(o.duplicates).toBe(0);
     });
   }

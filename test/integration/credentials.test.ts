@@ -45,7 +45,12 @@ beforeEach(async () => {
 
 function singer(rows: number): string {
   const lines = [
-    JSON.stringify({ type: "SCHEMA", stream: "users", schema: { type: "object", properties: { id: { type: "integer" }, name: { type: "string" } } }, key_properties: ["id"] }),
+    JSON.stringify({
+      type: "SCHEMA",
+      stream: "users",
+      schema: { type: "object", properties: { id: { type: "integer" }, name: { type: "string" } } },
+      key_properties: ["id"],
+    }),
   ];
   for (let i = 1; i <= rows; i++) lines.push(JSON.stringify({ type: "RECORD", stream: "users", record: { id: i, name: `user ${i}` } }));
   lines.push(JSON.stringify({ type: "STATE", value: { bookmarks: { users: rows } } }));
@@ -119,9 +124,7 @@ describe("role_arn with external_id (AssumeRole through sts_endpoint)", () => {
 
   it("aws_account_id is checked against GetCallerIdentity of the assumed identity: a mismatch names both accounts", async () => {
     sts.setOptions({ assumedAccountId: "999988887777" });
-    const config = writeConfig(
-      s3Config(proxy, bucket, { role_arn: ROLE_ARN, sts_endpoint: sts.endpoint, aws_account_id: ROLE_ACCOUNT }),
-    );
+    const config = writeConfig(s3Config(proxy, bucket, { role_arn: ROLE_ARN, sts_endpoint: sts.endpoint, aws_account_id: ROLE_ACCOUNT }));
     const result = await runCli(["--config", config], { input: singer(3) });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/belong to AWS account 999988887777, not aws_account_id 444455556666/);
@@ -131,9 +134,7 @@ describe("role_arn with external_id (AssumeRole through sts_endpoint)", () => {
   });
 
   it("aws_account_id that matches the assumed identity lets the run through", async () => {
-    const config = writeConfig(
-      s3Config(proxy, bucket, { file_type: "jsonl", role_arn: ROLE_ARN, sts_endpoint: sts.endpoint, aws_account_id: ROLE_ACCOUNT }),
-    );
+    const config = writeConfig(s3Config(proxy, bucket, { file_type: "jsonl", role_arn: ROLE_ARN, sts_endpoint: sts.endpoint, aws_account_id: ROLE_ACCOUNT }));
     const result = await runCli(["--config", config], { input: singer(5) });
     expect(result.code, result.stderr).toBe(0);
     expect(sts.calls.map((c) => c.action)).toEqual(["AssumeRole", "GetCallerIdentity"]);

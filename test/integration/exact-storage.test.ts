@@ -20,19 +20,23 @@ async function onlyRows(): Promise<Record<string, unknown>[]> {
   return readObjectRows(s3, bucket, keys[0]!);
 }
 
-const schema = (properties: Record<string, unknown>) => JSON.stringify({ type: "SCHEMA", stream: "s", key_properties: ["id"], schema: { type: "object", properties: { id: { type: "integer" }, ...properties } } });
+const schema = (properties: Record<string, unknown>) =>
+  JSON.stringify({ type: "SCHEMA", stream: "s", key_properties: ["id"], schema: { type: "object", properties: { id: { type: "integer" }, ...properties } } });
 const record = (fields: string) => `{"type":"RECORD","stream":"s","record":{${fields}}}`;
 
 describe("exact values inside STRUCT and LIST columns (Parquet)", () => {
   it("DECIMAL and JSON inside STRUCT/LIST keep every digit; nested date-times with lower-case t/z or no seconds are read", async () => {
-    const input = [
-      schema({
-        items: { type: "array", items: { type: "object", properties: { amount: { type: "number", multipleOf: 0.01 }, sku: { type: "string" } } } },
-        meta: { type: "object", properties: { raw: {}, at: { type: "string", format: "date-time" } } },
-        times: { type: "array", items: { type: "string", format: "date-time" } },
-      }),
-      record(`"id":1,"items":[{"amount":12345678901234567.89,"sku":"a"},{"amount":0.07,"sku":"b"}],"meta":{"raw":{"big":12345678901234567.89},"at":"2024-01-01T10:00z"},"times":["2024-01-01t10:00:00Z","2024-01-01 11:30"]`),
-    ].join("\n") + "\n";
+    const input =
+      [
+        schema({
+          items: { type: "array", items: { type: "object", properties: { amount: { type: "number", multipleOf: 0.01 }, sku: { type: "string" } } } },
+          meta: { type: "object", properties: { raw: {}, at: { type: "string", format: "date-time" } } },
+          times: { type: "array", items: { type: "string", format: "date-time" } },
+        }),
+        record(
+          `"id":1,"items":[{"amount":12345678901234567.89,"sku":"a"},{"amount":0.07,"sku":"b"}],"meta":{"raw":{"big":12345678901234567.89},"at":"2024-01-01T10:00z"},"times":["2024-01-01t10:00:00Z","2024-01-01 11:30"]`,
+        ),
+      ].join("\n") + "\n";
     const r = await run({ file_type: "parquet" }, input);
     expect(r.code, r.stderr).toBe(0);
     const [row] = await onlyRows();
@@ -42,7 +46,10 @@ describe("exact values inside STRUCT and LIST columns (Parquet)", () => {
     expect(JSON.stringify(meta["raw"])).not.toContain("e16");
     expect(String(typeof meta["raw"] === "string" ? meta["raw"] : JSON.stringify(meta["raw"]))).toContain("12345678901234567.89");
     expect(String(meta["at"])).toMatch(/^2024-01-01[ T]10:00:00/);
-    expect((row!["times"] as unknown[]).map(String)).toEqual([expect.stringMatching(/^2024-01-01[ T]10:00:00/), expect.stringMatching(/^2024-01-01[ T]11:30:00/)]);
+    expect((row!["times"] as unknown[]).map(String)).toEqual([
+      expect.stringMatching(/^2024-01-01[ T]10:00:00/),
+      expect.stringMatching(/^2024-01-01[ T]11:30:00/),
+    ]);
   });
 });
 
@@ -61,7 +68,13 @@ describe("CSV dates of year 0", () => {
 describe("values that used to fail the whole file are refused at their own line", () => {
   const lone = record(`"id":2,"name":"a\\ud83d b"`);
   const big = record(`"id":3,"nested":{"n":9223372036854775808}`);
-  const input = [schema({ name: { type: "string" }, nested: { type: "object", properties: { n: { type: "integer" } } } }), record(`"id":1,"name":"ok","nested":{"n":9223372036854775807}`), lone, big].join("\n") + "\n";
+  const input =
+    [
+      schema({ name: { type: "string" }, nested: { type: "object", properties: { n: { type: "integer" } } } }),
+      record(`"id":1,"name":"ok","nested":{"n":9223372036854775807}`),
+      lone,
+      big,
+    ].join("\n") + "\n";
 
   for (const fileType of ["parquet", "csv", "jsonl"] as const) {
     it(`${fileType}: a lone surrogate escape and an integer just outside INT64 (digits compared) under skip`, async () => {
@@ -82,7 +95,7 @@ describe("values that used to fail the whole file are refused at their own line"
   });
 });
 
-describe("a property named \"\"", () => {
+describe('a property named ""', () => {
   for (const fileType of ["parquet", "jsonl"] as const) {
     it(`${fileType}: at the top level it is refused at its SCHEMA line, in one sentence`, async () => {
       const r = await run({ file_type: fileType }, [schema({ "": { type: "string" } }), record(`"id":1,"":"e"`)].join("\n") + "\n");
@@ -93,7 +106,11 @@ describe("a property named \"\"", () => {
   }
 
   it("parquet: inside an object it makes that column JSON, written exactly", async () => {
-    const input = [schema({ o: { type: "object", properties: { "": { type: "string" }, n: { type: "number" } } } }), record(`"id":1,"o":{"":"e","n":12345678901234567.89}`)].join("\n") + "\n";
+    const input =
+      [
+        schema({ o: { type: "object", properties: { "": { type: "string" }, n: { type: "number" } } } }),
+        record(`"id":1,"o":{"":"e","n":12345678901234567.89}`),
+      ].join("\n") + "\n";
     const r = await run({ file_type: "parquet" }, input);
     expect(r.code, r.stderr).toBe(0);
     const [row] = await onlyRows();

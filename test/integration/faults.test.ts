@@ -106,58 +106,79 @@ describe(`fault runs (${RUNS} × ${RECORDS} records, 5% of requests faulted)`, (
 });
 
 describe("each fault kind, forced", () => {
-  it("a dropped CompleteMultipartUpload answer (the retry finds the upload gone) is confirmed by HeadObject: one object, no loss", { timeout: 120_000 }, async () => {
-    const bucket = await s3.createBucket();
-    proxy.clearRequests();
-    const dropOne = dropOneComplete();
-    proxy.setRules([
-      dropOne.drop,
-      { match: (r) => r.operation === "UploadPart", action: "reset", phase: "request", times: 1 },
-      { match: (r) => r.operation === "UploadPart", action: "reset", phase: "response", times: 1, skip: 1 },
-      { match: (r) => r.operation === "PutObject", action: "slowdown503", times: 1 },
-      { match: (r) => r.operation === "CreateMultipartUpload", action: "status500", times: 1 },
-      { match: (r) => r.operation === "UploadPart", action: "delay", ms: 1500, times: 1, skip: 2 },
-      dropOne.failRetries,
-    ]);
-    const config = writeConfig(s3Config(proxy, bucket, { file_type: "jsonl", multipart_part_size: 5 * MiB, batch_size_rows: 15_000, max_retries: 8 }));
-    const result = await runCli(["--config", config], { input: { path: input.path }, timeoutMs: 110_000 });
-    const hits = proxy.ruleHits();
-    proxy.setRules([]);
-    expect(result.code, result.stderr).toBe(0);
-    expect(hits.slice(0, 6)).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(hits[6]).toBeGreaterThan(0);
-    // The dropped answer's object was made by the server: the retried Complete failed, HeadObject confirmed it.
-    const dropped = proxy.requests.find((r) => r.fault === "dropResponse")!;
-    expect(dropped.upstreamStatus).toBe(200);
-    expect(proxy.byOperation("HeadObject").some((r) => r.key === dropped.key)).toBe(true);
-    const { counts, objects } = await countIds(s3, bucket);
-    expect(compareCounts(counts, expected).detail).toEqual([]);
-    expect(objects).toBe(new Set(proxy.byOperation("CreateMultipartUpload").filter((r) => r.status === 200).map((r) => r.key)).size + new Set(proxy.byOperation("PutObject").filter((r) => r.status === 200).map((r) => r.key)).size);
-  });
+  it(
+    "a dropped CompleteMultipartUpload answer (the retry finds the upload gone) is confirmed by HeadObject: one object, no loss",
+    { timeout: 120_000 },
+    async () => {
+      const bucket = await s3.createBucket();
+      proxy.clearRequests();
+      const dropOne = dropOneComplete();
+      proxy.setRules([
+        dropOne.drop,
+        { match: (r) => r.operation === "UploadPart", action: "reset", phase: "request", times: 1 },
+        { match: (r) => r.operation === "UploadPart", action: "reset", phase: "response", times: 1, skip: 1 },
+        { match: (r) => r.operation === "PutObject", action: "slowdown503", times: 1 },
+        { match: (r) => r.operation === "CreateMultipartUpload", action: "status500", times: 1 },
+        { match: (r) => r.operation === "UploadPart", action: "delay", ms: 1500, times: 1, skip: 2 },
+        dropOne.failRetries,
+      ]);
+      const config = writeConfig(s3Config(proxy, bucket, { file_type: "jsonl", multipart_part_size: 5 * MiB, batch_size_rows: 15_000, max_retries: 8 }));
+      const result = await runCli(["--config", config], { input: { path: input.path }, timeoutMs: 110_000 });
+      const hits = proxy.ruleHits();
+      proxy.setRules([]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(hits.slice(0, 6)).toEqual([1, 1, 1, 1, 1, 1]);
+      expect(hits[6]).toBeGreaterThan(0);
+      // The dropped answer's object was made by the server: the retried Complete failed, HeadObject confirmed it.
+      const dropped = proxy.requests.find((r) => r.fault === "dropResponse")!;
+      expect(dropped.upstreamStatus).toBe(200);
+      expect(proxy.byOperation("HeadObject").some((r) => r.key === dropped.key)).toBe(true);
+      const { counts, objects } = await countIds(s3, bucket);
+      expect(compareCounts(counts, expected).detail).toEqual([]);
+      expect(objects).toBe(
+        new Set(
+          proxy
+            .byOperation("CreateMultipartUpload")
+            .filter((r) => r.status === 200)
+            .map((r) => r.key),
+        ).size +
+          new Set(
+            proxy
+              .byOperation("PutObject")
+              .filter((r) => r.status === 200)
+              .map((r) => r.key),
+          ).size,
+      );
+    },
+  );
 
-  it("a dropped CreateMultipartUpload answer: the retry's upload holds the data and the upload the first attempt opened is aborted", { timeout: 120_000 }, async () => {
-    const bucket = await s3.createBucket();
-    proxy.clearRequests();
-    proxy.setRules([{ match: (r) => r.operation === "CreateMultipartUpload", action: "dropResponse", times: 1 }]);
-    const config = writeConfig(s3Config(proxy, bucket, { file_type: "jsonl", multipart_part_size: 5 * MiB, batch_size_rows: 50_000, max_retries: 3 }));
-    const result = await runCli(["--config", config], { input: { path: input.path }, timeoutMs: 110_000 });
-    proxy.setRules([]);
-    expect(result.code, result.stderr).toBe(0);
-    const dropped = proxy.requests.find((r) => r.fault === "dropResponse")!;
-    expect(dropped.upstreamStatus).toBe(200);
-    const { counts } = await countIds(s3, bucket);
-    expect(compareCounts(counts, expected).detail).toEqual([]);
-    // The retried Create answered, so the run looks for the upload the lost answer opened: by listing the key's uploads.
-    const listed = proxy.byOperation("ListMultipartUploads");
-    expect(listed.map((r) => r.query.get("prefix"))).toContain(dropped.key);
-    if (s3.kind === "ceph") {
-      expect(proxy.byOperation("AbortMultipartUpload").map((r) => r.status)).toEqual([204]);
-      expect(await s3.openUploads(bucket)).toEqual([]);
-    } else {
-      // s3rver cannot list uploads (501): the run says so and still succeeds.
-      expect(result.stderr).toMatch(/could not look for multipart uploads/);
-    }
-  });
+  it(
+    "a dropped CreateMultipartUpload answer: the retry's upload holds the data and the upload the first attempt opened is aborted",
+    { timeout: 120_000 },
+    async () => {
+      const bucket = await s3.createBucket();
+      proxy.clearRequests();
+      proxy.setRules([{ match: (r) => r.operation === "CreateMultipartUpload", action: "dropResponse", times: 1 }]);
+      const config = writeConfig(s3Config(proxy, bucket, { file_type: "jsonl", multipart_part_size: 5 * MiB, batch_size_rows: 50_000, max_retries: 3 }));
+      const result = await runCli(["--config", config], { input: { path: input.path }, timeoutMs: 110_000 });
+      proxy.setRules([]);
+      expect(result.code, result.stderr).toBe(0);
+      const dropped = proxy.requests.find((r) => r.fault === "dropResponse")!;
+      expect(dropped.upstreamStatus).toBe(200);
+      const { counts } = await countIds(s3, bucket);
+      expect(compareCounts(counts, expected).detail).toEqual([]);
+      // The retried Create answered, so the run looks for the upload the lost answer opened: by listing the key's uploads.
+      const listed = proxy.byOperation("ListMultipartUploads");
+      expect(listed.map((r) => r.query.get("prefix"))).toContain(dropped.key);
+      if (s3.kind === "ceph") {
+        expect(proxy.byOperation("AbortMultipartUpload").map((r) => r.status)).toEqual([204]);
+        expect(await s3.openUploads(bucket)).toEqual([]);
+      } else {
+        // s3rver cannot list uploads (501): the run says so and still succeeds.
+        expect(result.stderr).toMatch(/could not look for multipart uploads/);
+      }
+    },
+  );
 
   it("a dropped CompleteMultipartUpload answer whose object is not there (size differs) still fails the run, without STATE", { timeout: 120_000 }, async () => {
     const bucket = await s3.createBucket();

@@ -127,14 +127,17 @@ export function instantMicros(text: string): bigint {
 function timeMicros(text: string): bigint {
   const m = /^(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?/.exec(text);
   if (!m) throw new Error(`not a time: ${text}`);
-  return (BigInt(Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0)) * 1_000_000n) + BigInt((m[4] ?? "").padEnd(6, "0").slice(0, 6) || "0");
+  return BigInt(Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3] ?? 0)) * 1_000_000n + BigInt((m[4] ?? "").padEnd(6, "0").slice(0, 6) || "0");
 }
 
 /** Canonical text of a JSON value: numbers by exact decimal value, keys in source order. */
 function canonicalJson(v: LosslessValue): string {
   if (v instanceof LosslessNumber) return canonicalDecimal(v.text);
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-  if (v !== null && typeof v === "object") return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
+  if (v !== null && typeof v === "object")
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`)
+      .join(",")}}`;
   return JSON.stringify(v);
 }
 
@@ -269,8 +272,18 @@ function compareJson(key: string, text: string, inputs: Map<number, InputRecord>
   for (const [k, v] of Object.entries(row)) if (!k.startsWith("_sdc_") || k in input.record) data[k] = v;
   const out: Mismatch[] = [];
   compared += Object.keys(input.record).length;
-  const expected = stringifyLossless(Object.fromEntries(Object.entries(input.record).filter(([k]) => !["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_table_version"].includes(k))));
-  const actual = stringifyLossless(Object.fromEntries(Object.entries(data).filter(([k]) => !["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_table_version"].includes(k))));
+  const expected = stringifyLossless(
+    Object.fromEntries(
+      Object.entries(input.record).filter(
+        ([k]) => !["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_table_version"].includes(k),
+      ),
+    ),
+  );
+  const actual = stringifyLossless(
+    Object.fromEntries(
+      Object.entries(data).filter(([k]) => !["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_table_version"].includes(k)),
+    ),
+  );
   // Members may come in another order only where the metadata splice moved _sdc_deleted_at to the front.
   if (canonicalJson(parseLossless(expected)) !== canonicalJson(parseLossless(actual)) && sortedJson(expected) !== sortedJson(actual)) {
     out.push({ key, line, column: "(record)", expected, actual });
@@ -306,7 +319,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await s3?.close();
   if (present) {
-    const table = ["| format | files exact / total |", "|:--|:--|", ...Object.entries(results).map(([f, r]) => `| ${f} | ${r.exact} / ${r.total} |`)].join("\n");
+    const table = ["| format | files exact / total |", "|:--|:--|", ...Object.entries(results).map(([f, r]) => `| ${f} | ${r.exact} / ${r.total} |`)].join(
+      "\n",
+    );
     console.log(`fidelity (conformance files read back value by value):\n${table}`);
     if (process.env["FIDELITY_REPORT"]) writeFileSync(process.env["FIDELITY_REPORT"], JSON.stringify(results, null, 1));
   }
@@ -320,7 +335,20 @@ async function checkFormat(input: { path: string }, format: FormatName): Promise
   const settings = FORMATS[format];
   const cfg = writeConfig(s3Config(s3, bucket, { ...settings, object_key_path: prefix, add_record_metadata: true }));
   const result = await run(() => runCli(["--config", cfg, "--input", input.path]));
-  if (result.code !== 0) return [{ key: file, line: undefined, column: "(run)", expected: "exit 0", actual: `exit ${result.code}: ${result.stderr.split("\n").filter((l) => l.trim() !== "").slice(-2).join(" / ")}` }];
+  if (result.code !== 0)
+    return [
+      {
+        key: file,
+        line: undefined,
+        column: "(run)",
+        expected: "exit 0",
+        actual: `exit ${result.code}: ${result.stderr
+          .split("\n")
+          .filter((l) => l.trim() !== "")
+          .slice(-2)
+          .join(" / ")}`,
+      },
+    ];
   const inputs = inputRecords(input.path, format === "parquet" ? "struct" : "json");
   const seen = new Set<number>();
   const mismatches: Mismatch[] = [];

@@ -25,7 +25,7 @@ if (!present) console.warn(`fuzz: ${CONFORMANCE_DIR} does not exist, so the fuzz
 // Secrets holding characters JSON escapes; the access key id must stay a valid header value.
 const ACCESS_KEY = "AKIAFUZZSECRET000001";
 const SECRET_KEY = 'fz"Sec\\ret/FUZZ+secret-0123456789';
-const SESSION_TOKEN = "FUZZ\tsession\"token-SECRET-42";
+const SESSION_TOKEN = 'FUZZ\tsession"token-SECRET-42';
 const EXTERNAL_ID = 'ext"ernal\\id-FUZZSECRET';
 const SECRETS = [ACCESS_KEY.slice(4), SECRET_KEY, SESSION_TOKEN, EXTERNAL_ID];
 
@@ -123,9 +123,37 @@ const HOSTILE: Array<[string, (rand: Rand, c: Record<string, unknown>, bucket: s
   ["file_type", (r, c) => (c["file_type"] = pick(r, ["csv", "parquet", "json", "xml", "CSV", "", 7]))],
   ["compression", (r, c) => (c["compression"] = pick(r, ["gzip", "zip", null]))],
   ["parquet with gzip", (_r, c) => Object.assign(c, { file_type: "parquet", compression: "gzip" })],
-  ["key_template", (r, c) => (c["key_template"] = pick(r, ["{stream}/{ext}", "../{stream_name}/{part}.{extension}", "{stream_name}/{{x}}/{connection_run_id}-{part}.{extension}", "{stream_name}", "/{stream_name}/{timestamp}-{connection_run_id}-{part}.{extension}", "{strem_name}", "{stream_name}/\u0000/{part}", "{cursor_year}/{stream_name}-{connection_run_id}-{part}.{extension}", "{"]))],
+  [
+    "key_template",
+    (r, c) =>
+      (c["key_template"] = pick(r, [
+        "{stream}/{ext}",
+        "../{stream_name}/{part}.{extension}",
+        "{stream_name}/{{x}}/{connection_run_id}-{part}.{extension}",
+        "{stream_name}",
+        "/{stream_name}/{timestamp}-{connection_run_id}-{part}.{extension}",
+        "{strem_name}",
+        "{stream_name}/\u0000/{part}",
+        "{cursor_year}/{stream_name}-{connection_run_id}-{part}.{extension}",
+        "{",
+      ])),
+  ],
   ["date_partition_format", (r, c) => (c["date_partition_format"] = pick(r, ["YYYY/MM/DD", "%Y/%m/%d", "%Q", "%Y/../%m", "", null, "year=%Y", "%"]))],
-  ["bucket", (r, c, bucket) => (c["bucket"] = pick(r, ["s3:/lake/x", `arn:aws:s3:::${bucket}`, `s3://${bucket}/pre fix`, `s3://${bucket}/raw`, "Bad_Bucket", "", `${bucket}/x`, "s3://", 42]))],
+  [
+    "bucket",
+    (r, c, bucket) =>
+      (c["bucket"] = pick(r, [
+        "s3:/lake/x",
+        `arn:aws:s3:::${bucket}`,
+        `s3://${bucket}/pre fix`,
+        `s3://${bucket}/raw`,
+        "Bad_Bucket",
+        "",
+        `${bucket}/x`,
+        "s3://",
+        42,
+      ])),
+  ],
   ["object_key_path", (r, c, bucket) => (c["object_key_path"] = pick(r, ["../../etc", `s3://${bucket}/x`, "a\\b", "raw/2024", "\u0007"]))],
   ["near-miss keys", (r, c) => (c[pick(r, ["file_typ", "regoin", "bucekt", "compresion"])] = "parquet")],
   ["orchestrator keys", (_r, c) => Object.assign(c, { meltano_environment: "prod", some_tool_setting: { a: 1 } })],
@@ -135,7 +163,11 @@ const HOSTILE: Array<[string, (rand: Rand, c: Record<string, unknown>, bucket: s
   ["timezone", (r, c) => (c["timezone"] = pick(r, ["Mars/Phobos", "Europe/Berlin", "+05:30"]))],
   ["delimiter", (r, c) => Object.assign(c, { file_type: "csv", delimiter: pick(r, ['"', "\n", ";", ""]), quote_character: '"' })],
   ["log settings", (r, c) => Object.assign(c, { log_format: pick(r, ["json", "xml"]), log_level: pick(r, ["debug", "trace"]) })],
-  ["role with an unreachable STS", (_r, c) => Object.assign(c, { role_arn: "arn:aws:iam::123456789012:role/fuzz", external_id: EXTERNAL_ID, sts_endpoint: "http://127.0.0.1:9", max_retries: 0 })],
+  [
+    "role with an unreachable STS",
+    (_r, c) =>
+      Object.assign(c, { role_arn: "arn:aws:iam::123456789012:role/fuzz", external_id: EXTERNAL_ID, sts_endpoint: "http://127.0.0.1:9", max_retries: 0 }),
+  ],
   ["session token that is not a header value", (_r, c) => Object.assign(c, { aws_session_token: SESSION_TOKEN, max_retries: 0 })],
   ["aws_endpoint", (r, c) => Object.assign(c, { aws_endpoint: pick(r, ["ftp://x", "http://127.0.0.1:9", "not a url"]), max_retries: 0 })],
   ["header casing", (r, c) => Object.assign(c, { column_header_format: pick(r, ["upper", "lower", "title"]), file_type: "csv" })],
@@ -211,7 +243,10 @@ async function storedRows(prefixBucket: string): Promise<number> {
   let rows = 0;
   for (const object of await s3.listObjects(prefixBucket)) {
     if (!object.key.endsWith(".jsonl")) continue;
-    rows += (await s3.getObject(prefixBucket, object.key)).toString("utf8").split("\n").filter((l) => l !== "").length;
+    rows += (await s3.getObject(prefixBucket, object.key))
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l !== "").length;
   }
   return rows;
 }
@@ -260,34 +295,42 @@ async function findings(c: FuzzCase, result: CliResult, bucket: string): Promise
 }
 
 describe.skipIf(!present)("fuzz: mutated samples and hostile configs", () => {
-  it(`every run exits 0/1/2 with one sentence, no stack, no STATE for unstored data, no secret (seed ${SEED})`, { timeout: BUDGET_MS + 3 * RUN_TIMEOUT_MS + 5_000 }, async () => {
-    const all = samples();
-    const started = Date.now();
-    const report: string[] = [];
-    let next = ONLY ?? 0;
-    let runs = 0;
-    const kinds = { sample: 0, config: 0 };
-    const worker = async (): Promise<void> => {
-      while (ONLY === undefined ? Date.now() - started < BUDGET_MS : next === ONLY) {
-        const id = next++;
-        const bucket = await s3.createBucket();
-        const c = makeCase(id, all, bucket);
-        const dir = makeTempDir("target-s3-fuzz-");
-        const configPath = join(dir, "config.json");
-        writeFileSync(configPath, c.configText);
-        let result = await runCli(["--config", configPath], { input: c.input, timeoutMs: RUN_TIMEOUT_MS });
-        // A load spike on a shared machine can stall a run: only a second, longer timeout counts as a hang.
-        if (result.timedOut) result = await runCli(["--config", configPath], { input: c.input, timeoutMs: 2 * RUN_TIMEOUT_MS });
-        runs++;
-        if (process.env["FUZZ_VERBOSE"]) console.log(`case ${id}: exit ${String(result.code)} in ${result.durationMs} ms: ${c.what}`);
-        kinds[c.id % 3 === 2 ? "config" : "sample"]++;
-        for (const finding of await findings(c, result, bucket)) {
-          report.push(`case ${c.id} (FUZZ_SEED=${SEED} FUZZ_CASE=${c.id}) ${c.what}: ${finding}\n    exit ${String(result.code)}; stderr: ${result.stderr.slice(-600)}`);
+  it(
+    `every run exits 0/1/2 with one sentence, no stack, no STATE for unstored data, no secret (seed ${SEED})`,
+    { timeout: BUDGET_MS + 3 * RUN_TIMEOUT_MS + 5_000 },
+    async () => {
+      const all = samples();
+      const started = Date.now();
+      const report: string[] = [];
+      let next = ONLY ?? 0;
+      let runs = 0;
+      const kinds = { sample: 0, config: 0 };
+      const worker = async (): Promise<void> => {
+        while (ONLY === undefined ? Date.now() - started < BUDGET_MS : next === ONLY) {
+          const id = next++;
+          const bucket = await s3.createBucket();
+          const c = makeCase(id, all, bucket);
+          const dir = makeTempDir("target-s3-fuzz-");
+          const configPath = join(dir, "config.json");
+          writeFileSync(configPath, c.configText);
+          let result = await runCli(["--config", configPath], { input: c.input, timeoutMs: RUN_TIMEOUT_MS });
+          // A load spike on a shared machine can stall a run: only a second, longer timeout counts as a hang.
+          if (result.timedOut) result = await runCli(["--config", configPath], { input: c.input, timeoutMs: 2 * RUN_TIMEOUT_MS });
+          runs++;
+          if (process.env["FUZZ_VERBOSE"]) console.log(`case ${id}: exit ${String(result.code)} in ${result.durationMs} ms: ${c.what}`);
+          kinds[c.id % 3 === 2 ? "config" : "sample"]++;
+          for (const finding of await findings(c, result, bucket)) {
+            report.push(
+              `case ${c.id} (FUZZ_SEED=${SEED} FUZZ_CASE=${c.id}) ${c.what}: ${finding}\n    exit ${String(result.code)}; stderr: ${result.stderr.slice(-600)}`,
+            );
+          }
         }
-      }
-    };
-    await Promise.all(Array.from({ length: ONLY === undefined ? CONCURRENCY : 1 }, worker));
-    console.log(`fuzz: seed ${SEED}, ${runs} runs (${kinds.sample} mutated samples, ${kinds.config} hostile configs) in ${Math.round((Date.now() - started) / 1000)} s; open-multipart check unavailable on ${multipartCheckUnavailable} runs (s3rver has no ListMultipartUploads)`);
-    expect(report).toEqual([]);
-  });
+      };
+      await Promise.all(Array.from({ length: ONLY === undefined ? CONCURRENCY : 1 }, worker));
+      console.log(
+        `fuzz: seed ${SEED}, ${runs} runs (${kinds.sample} mutated samples, ${kinds.config} hostile configs) in ${Math.round((Date.now() - started) / 1000)} s; open-multipart check unavailable on ${multipartCheckUnavailable} runs (s3rver has no ListMultipartUploads)`,
+      );
+      expect(report).toEqual([]);
+    },
+  );
 });

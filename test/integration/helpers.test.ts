@@ -15,14 +15,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startFakeSts, type FakeSts } from "../helpers/fake-sts.js";
 import { classifyS3Request, startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
-import {
-  readAllRows,
-  readObjectRows,
-  readParquetIndependently,
-  readParquetMetadata,
-  scalarsToStrings,
-  toJsonSafe,
-} from "../helpers/read-back.js";
+import { readAllRows, readObjectRows, readParquetIndependently, readParquetMetadata, scalarsToStrings, toJsonSafe } from "../helpers/read-back.js";
 import { runCli, s3Config, writeConfig } from "../helpers/run-cli.js";
 import { makeS3Client, startS3Server, TEST_ACCESS_KEY_ID, TEST_SECRET_ACCESS_KEY, type S3TestServer } from "../helpers/s3-server.js";
 
@@ -111,18 +104,14 @@ describe("s3-server", () => {
   it("lists past one page (1000 keys)", async () => {
     const keys = Array.from({ length: 1005 }, (_, i) => `k/${String(i).padStart(4, "0")}`);
     for (let i = 0; i < keys.length; i += 50) {
-      await Promise.all(
-        keys.slice(i, i + 50).map((Key) => s3.client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: "." }))),
-      );
+      await Promise.all(keys.slice(i, i + 50).map((Key) => s3.client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: "." }))));
     }
     const listed = await s3.listObjects(bucket, "k/");
     expect(listed.map((o) => o.key)).toEqual(keys);
     // ListObjectsV2 continuation tokens (DES inside s3rver) work in the test workers (--openssl-legacy-provider).
     const page1 = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "k/", MaxKeys: 10 }));
     expect(page1.IsTruncated).toBe(true);
-    const page2 = await s3.client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: "k/", MaxKeys: 10, ContinuationToken: page1.NextContinuationToken }),
-    );
+    const page2 = await s3.client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: "k/", MaxKeys: 10, ContinuationToken: page1.NextContinuationToken }));
     expect(page2.Contents?.[0]?.Key).toBe(keys[10]);
   });
 });
@@ -404,9 +393,7 @@ describe("fake-sts", () => {
         .send(new AssumeRoleCommand({ RoleArn: "arn:aws:iam::444455556666:role/writer", RoleSessionName: "s", ExternalId: "wrong" }))
         .catch((e: unknown) => e as Error);
       expect((e2 as Error).name).toBe("AccessDenied");
-      const ok = await client.send(
-        new AssumeRoleCommand({ RoleArn: "arn:aws:iam::444455556666:role/writer", RoleSessionName: "s", ExternalId: "right" }),
-      );
+      const ok = await client.send(new AssumeRoleCommand({ RoleArn: "arn:aws:iam::444455556666:role/writer", RoleSessionName: "s", ExternalId: "right" }));
       expect(ok.Credentials?.AccessKeyId).toBeTruthy();
     } finally {
       client.destroy();
@@ -416,9 +403,7 @@ describe("fake-sts", () => {
   it("issued keys can be allowed at the S3 server, and S3 requests then carry them and the session token", async () => {
     const client = stsClient();
     try {
-      const out = await client.send(
-        new AssumeRoleCommand({ RoleArn: "arn:aws:iam::444455556666:role/writer", RoleSessionName: "s3" }),
-      );
+      const out = await client.send(new AssumeRoleCommand({ RoleArn: "arn:aws:iam::444455556666:role/writer", RoleSessionName: "s3" }));
       const creds = out.Credentials!;
       s3.allowAccessKey(creds.AccessKeyId!, creds.SecretAccessKey);
       const temp = new S3Client({
@@ -446,7 +431,7 @@ describe("fake-sts", () => {
 
 describe("read-back", () => {
   const rows = [
-    { id: "1", name: "Ann, \"the\" first", note: "line1\nline2" },
+    { id: "1", name: 'Ann, "the" first', note: "line1\nline2" },
     { id: "99999999999999999", name: "Bő", note: "" },
   ];
 
@@ -459,16 +444,17 @@ describe("read-back", () => {
     }
     const semi = "id;name\n'a;b';2\n";
     await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: "s/semi.csv", Body: semi }));
-    expect(await readObjectRows(s3, bucket, "s/semi.csv", { csv: { delimiter: ";", quote: "'" } })).toEqual([
-      { id: "a;b", name: "2" },
-    ]);
+    expect(await readObjectRows(s3, bucket, "s/semi.csv", { csv: { delimiter: ";", quote: "'" } })).toEqual([{ id: "a;b", name: "2" }]);
   });
 
   it("reads jsonl(.gz) and json arrays with DuckDB", async () => {
     const jsonl = rows.map((r) => JSON.stringify({ ...r, id: Number(r.id === "1" ? 1 : 2), nested: { a: [1, 2] } })).join("\n") + "\n";
     await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: "j/a.jsonl", Body: jsonl }));
     await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: "j/a.jsonl.gz", Body: gzipSync(jsonl) }));
-    const arr = JSON.stringify([{ x: 1, y: "a" }, { x: 2, y: null }]);
+    const arr = JSON.stringify([
+      { x: 1, y: "a" },
+      { x: 2, y: null },
+    ]);
     await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: "j/b.json", Body: arr }));
     await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: "j/b.json.gz", Body: gzipSync(arr) }));
 
@@ -481,10 +467,19 @@ describe("read-back", () => {
     ];
     expect(all.get("j/a.jsonl")).toEqual(expected);
     expect(all.get("j/a.jsonl.gz")).toEqual(expected);
-    expect(all.get("j/b.json")).toEqual([{ x: "1", y: "a" }, { x: "2", y: null }]);
-    expect(all.get("j/b.json.gz")).toEqual([{ x: "1", y: "a" }, { x: "2", y: null }]);
+    expect(all.get("j/b.json")).toEqual([
+      { x: "1", y: "a" },
+      { x: "2", y: null },
+    ]);
+    expect(all.get("j/b.json.gz")).toEqual([
+      { x: "1", y: "a" },
+      { x: "2", y: null },
+    ]);
     // Comparing with what was sent, whatever the reader's number types:
-    const sent = jsonl.trim().split("\n").map((l) => JSON.parse(l) as unknown);
+    const sent = jsonl
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as unknown);
     expect(scalarsToStrings(all.get("j/a.jsonl"))).toEqual(scalarsToStrings(sent));
   });
 

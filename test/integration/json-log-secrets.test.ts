@@ -26,7 +26,14 @@ describe("secrets in log_format json", () => {
   ] as const) {
     it(`an external_id with ${label}, echoed by STS's ValidationError, is masked`, async () => {
       sts.setFailure({ action: "AssumeRole", code: "ValidationError", status: 400, message: `Invalid ExternalId ${externalId}: must match [\\w+=,.@:/-]*` });
-      const config = writeConfig(s3Config(s3, await s3.createBucket(), { role_arn: "arn:aws:iam::123456789012:role/loader", external_id: externalId, sts_endpoint: sts.endpoint, log_format: "json" }));
+      const config = writeConfig(
+        s3Config(s3, await s3.createBucket(), {
+          role_arn: "arn:aws:iam::123456789012:role/loader",
+          external_id: externalId,
+          sts_endpoint: sts.endpoint,
+          log_format: "json",
+        }),
+      );
       const result = await runCli(["--config", config], { input });
       expect(result.code).toBe(1);
       expect(result.stdout).toBe("");

@@ -125,7 +125,12 @@ describe("METRIC lines", () => {
     const result = await running.result;
     expect(result.code, result.stderr).toBe(0);
 
-    const early = textMetrics(stderrLines.filter((l) => l.phase === 1).map((l) => l.line).join("\n"));
+    const early = textMetrics(
+      stderrLines
+        .filter((l) => l.phase === 1)
+        .map((l) => l.line)
+        .join("\n"),
+    );
     // While the input was still open: the two records and the first file were already reported.
     expect(sum(early, "record_count", "alpha")).toBe(2);
     expect(sum(early, "file_count")).toBe(1);
@@ -146,7 +151,9 @@ describe("log settings", () => {
     const lines = result.stderr.split("\n").filter((l) => l !== "");
     expect(lines.length).toBeGreaterThan(3);
     // The Singer SDK's structured keys (singer_sdk.logging.StructuredFormatter).
-    const parsed = lines.map((l) => JSON.parse(l) as { level: string; ts: number; pid: number; message: string; stream_name: string | null; metric_info?: Metric });
+    const parsed = lines.map(
+      (l) => JSON.parse(l) as { level: string; ts: number; pid: number; message: string; stream_name: string | null; metric_info?: Metric },
+    );
     for (const p of parsed) {
       expect(["debug", "info", "warn", "error"]).toContain(p.level);
       expect(p.ts).toBeGreaterThan(1.7e9);
@@ -157,7 +164,11 @@ describe("log settings", () => {
     expect(sum(metrics, "record_count", "alpha")).toBe(3);
     expect(sum(metrics, "record_count", "beta")).toBe(2);
     expect(metrics.filter((m) => m.metric === "batch_processing_time")).toHaveLength(2);
-    expect(parsed.find((p) => p.message === "object stored")).toMatchObject({ level: "info", stream_name: expect.any(String) as unknown, extra: { key: expect.any(String) as unknown } });
+    expect(parsed.find((p) => p.message === "object stored")).toMatchObject({
+      level: "info",
+      stream_name: expect.any(String) as unknown,
+      extra: { key: expect.any(String) as unknown },
+    });
   });
 
   it("takes the level from TARGET_S3_LOGLEVEL before LOGLEVEL before log_level; warn silences info and METRIC lines", async () => {

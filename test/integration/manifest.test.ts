@@ -140,7 +140,10 @@ describe("run manifest", () => {
       expect(o.first_line).toBeLessThanOrEqual(o.last_line);
       // JSON Lines are records as sent: parse the lines themselves (DuckDB would retype them).
       const body = (await s3.getObject(bucket, o.key)).toString("utf8");
-      const rows = body.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as Rec);
+      const rows = body
+        .split("\n")
+        .filter((l) => l !== "")
+        .map((l) => JSON.parse(l) as Rec);
       expect(rows.length, o.key).toBe(o.rows);
       // The cursor range of the object's own records (ISO UTC strings of one shape sort as instants do).
       const cursors = rows.map((r) => r.updated_at).sort();
@@ -166,7 +169,10 @@ describe("run manifest", () => {
       const copyManifest = await readJson<{ entries: Array<{ url: string; mandatory: boolean }> }>(`lake/raw/_manifests/run-42/${stream}.json`);
       expect(Object.keys(copyManifest)).toEqual(["entries"]);
       expect(copyManifest.entries.map((e) => e.url).sort()).toEqual(
-        manifest.objects.filter((o) => o.stream === stream).map((o) => o.url).sort(),
+        manifest.objects
+          .filter((o) => o.stream === stream)
+          .map((o) => o.url)
+          .sort(),
       );
     }
   });

@@ -17,7 +17,12 @@ const MiB = 1024 * 1024;
 const PAD = "p".repeat(1000);
 const streamName = (i: number): string => `s${String(i).padStart(2, "0")}`;
 const schemaLine = (stream: string): string =>
-  JSON.stringify({ type: "SCHEMA", stream, key_properties: ["id"], schema: { type: "object", properties: { id: { type: "integer" }, pad: { type: "string" } } } });
+  JSON.stringify({
+    type: "SCHEMA",
+    stream,
+    key_properties: ["id"],
+    schema: { type: "object", properties: { id: { type: "integer" }, pad: { type: "string" } } },
+  });
 const recordLine = (stream: string, id: number): string => `{"type":"RECORD","stream":"${stream}","record":{"id":${id},"pad":"${PAD}"}}`;
 
 /** `streams` streams of `perStream` records: one after another, or interleaved record by record. */
@@ -38,7 +43,9 @@ function input(streams: number, perStream: number, interleaved: boolean): string
 }
 
 async function run(extra: Record<string, unknown>, text: string): Promise<{ stderr: string; objects: Awaited<ReturnType<typeof readStreamObjects>> }> {
-  const config = writeConfig(s3Config(s3, bucket, { key_template: "{stream_name}/part-{part}.{extension}", add_record_metadata: false, log_level: "debug", ...extra }));
+  const config = writeConfig(
+    s3Config(s3, bucket, { key_template: "{stream_name}/part-{part}.{extension}", add_record_metadata: false, log_level: "debug", ...extra }),
+  );
   const result = await runCli(["--config", config], { input: text, timeoutMs: 110_000 });
   expect(result.code, result.stderr.slice(-2000)).toBe(0);
   expect(result.stateLines).toEqual([{ done: true }]);
@@ -80,7 +87,12 @@ describe("many streams open at once", () => {
     const streams = 12;
     const perStream = 4_000;
     const text = input(streams, perStream, true);
-    const extra = { file_type: "jsonl", multipart_part_size: 5 * MiB, deterministic_keys: true, key_template: "{stream_name}/{stream_name}-{connection_run_id}.{extension}" };
+    const extra = {
+      file_type: "jsonl",
+      multipart_part_size: 5 * MiB,
+      deterministic_keys: true,
+      key_template: "{stream_name}/{stream_name}-{connection_run_id}.{extension}",
+    };
     const first = await run(extra, text);
     expect(first.stderr).toMatch(/least recently written are completed early/);
     const keys = first.objects.map((o) => o.key);
@@ -89,26 +101,37 @@ describe("many streams open at once", () => {
     expect(second.objects.map((o) => o.key)).toEqual(keys);
   });
 
-  it("jsonl, one stream whose records spread over many cursor partitions: its own batch is completed when it holds too much", { timeout: 120_000 }, async () => {
-    // 12 day partitions written round robin: 12 open files of one batch, each filling a 5 MiB part.
-    const days = 12;
-    const perDay = 6_000;
-    const lines = [
-      JSON.stringify({ type: "SCHEMA", stream: "s00", key_properties: ["id"], schema: { type: "object", properties: { id: { type: "integer" }, day: { type: "string" }, pad: { type: "string" } } } }),
-    ];
-    for (let n = 0; n < perDay * days; n++) {
-      lines.push(`{"type":"RECORD","stream":"s00","record":{"id":${n + 1},"day":"2024-01-${String((n % days) + 1).padStart(2, "0")}T00:00:00Z","pad":"${PAD}"}}`);
-    }
-    lines.push(JSON.stringify({ type: "STATE", value: { done: true } }));
-    const { stderr, objects } = await run(
-      { file_type: "jsonl", multipart_part_size: 5 * MiB, cursor_field: { s00: "day" }, key_template: "{stream_name}/{cursor_day}/part-{part}.{extension}" },
-      lines.join("\n") + "\n",
-    );
-    expect(stderr).toMatch(/least recently written are completed early/);
-    expect(objects.length).toBeGreaterThan(days);
-    const ids = objects.flatMap((o) => o.rows.map((r) => Number(r.id))).sort((a, b) => a - b);
-    expect(ids).toEqual(Array.from({ length: perDay * days }, (_, k) => k + 1));
-  });
+  it(
+    "jsonl, one stream whose records spread over many cursor partitions: its own batch is completed when it holds too much",
+    { timeout: 120_000 },
+    async () => {
+      // 12 day partitions written round robin: 12 open files of one batch, each filling a 5 MiB part.
+      const days = 12;
+      const perDay = 6_000;
+      const lines = [
+        JSON.stringify({
+          type: "SCHEMA",
+          stream: "s00",
+          key_properties: ["id"],
+          schema: { type: "object", properties: { id: { type: "integer" }, day: { type: "string" }, pad: { type: "string" } } },
+        }),
+      ];
+      for (let n = 0; n < perDay * days; n++) {
+        lines.push(
+          `{"type":"RECORD","stream":"s00","record":{"id":${n + 1},"day":"2024-01-${String((n % days) + 1).padStart(2, "0")}T00:00:00Z","pad":"${PAD}"}}`,
+        );
+      }
+      lines.push(JSON.stringify({ type: "STATE", value: { done: true } }));
+      const { stderr, objects } = await run(
+        { file_type: "jsonl", multipart_part_size: 5 * MiB, cursor_field: { s00: "day" }, key_template: "{stream_name}/{cursor_day}/part-{part}.{extension}" },
+        lines.join("\n") + "\n",
+      );
+      expect(stderr).toMatch(/least recently written are completed early/);
+      expect(objects.length).toBeGreaterThan(days);
+      const ids = objects.flatMap((o) => o.rows.map((r) => Number(r.id))).sort((a, b) => a - b);
+      expect(ids).toEqual(Array.from({ length: perDay * days }, (_, k) => k + 1));
+    },
+  );
 
   it("parquet, 40 streams one after another: idle spools let go of their buffers, no file is cut", { timeout: 120_000 }, async () => {
     // 40 open spools × 2 MiB of buffers pass the 64 MiB budget.

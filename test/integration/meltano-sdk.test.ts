@@ -119,16 +119,19 @@ describe("BATCH messages", () => {
   it("reads s3:// files with the target's credentials and Parquet files, records counted like RECORD lines", async () => {
     const dir = makeTempDir("target-s3-batch-");
     const tapBucket = await s3.createBucket();
-    await s3.client.send(
-      new PutObjectCommand({ Bucket: tapBucket, Key: "batches/orders-1.jsonl", Body: '{"id":1,"total":302.28}\n{"id":2,"total":0.07}\n' }),
-    );
+    await s3.client.send(new PutObjectCommand({ Bucket: tapBucket, Key: "batches/orders-1.jsonl", Body: '{"id":1,"total":302.28}\n{"id":2,"total":0.07}\n' }));
     const parquet = join(dir, "orders-2.parquet");
     const duckDb = await DuckDBInstance.create(":memory:");
     const duck = await duckDb.connect();
     await duck.run(`COPY (SELECT * FROM (VALUES (3::BIGINT, 19.99::DOUBLE), (4, 1234.5)) t(id, total)) TO '${parquet}' (FORMAT parquet)`);
     duck.closeSync();
     duckDb.closeSync();
-    const schema = { type: "SCHEMA", stream: "orders", schema: { type: "object", properties: { id: { type: "integer" }, total: { type: "number" } } }, key_properties: ["id"] };
+    const schema = {
+      type: "SCHEMA",
+      stream: "orders",
+      schema: { type: "object", properties: { id: { type: "integer" }, total: { type: "number" } } },
+      key_properties: ["id"],
+    };
     const input = [
       line(schema),
       batchMessage("orders", "jsonl", "none", [`s3://${tapBucket}/batches/orders-1.jsonl`]),

@@ -36,7 +36,10 @@ async function idsByKey(): Promise<Map<string, number[]>> {
   for (const key of await keys()) {
     expect(key.startsWith(PREFIX), key).toBe(true);
     const rows = await readObjectRows(s3, bucket, key);
-    out.set(key.slice(PREFIX.length), rows.map((r) => Number(r["id"])).sort((a, b) => a - b));
+    out.set(
+      key.slice(PREFIX.length),
+      rows.map((r) => Number(r["id"])).sort((a, b) => a - b),
+    );
   }
   return out;
 }
@@ -44,7 +47,13 @@ async function idsByKey(): Promise<Map<string, number[]>> {
 function singer(stream: string, records: Record<string, unknown>[], opts: { bookmark?: string[]; properties?: Record<string, unknown> } = {}): string[] {
   const properties = opts.properties ?? { id: { type: "integer" }, updated_at: { type: ["null", "string"], format: "date-time" } };
   return [
-    line({ type: "SCHEMA", stream, schema: { type: "object", properties }, key_properties: ["id"], ...(opts.bookmark ? { bookmark_properties: opts.bookmark } : {}) }),
+    line({
+      type: "SCHEMA",
+      stream,
+      schema: { type: "object", properties },
+      key_properties: ["id"],
+      ...(opts.bookmark ? { bookmark_properties: opts.bookmark } : {}),
+    }),
     ...records.map((record) => line({ type: "RECORD", stream, record })),
   ];
 }
@@ -114,20 +123,33 @@ describe("cursor partitioning", () => {
     { id: 5, updated_at: "2025-04-16" }, //                a date: the 16th in every zone
     { id: 6, updated_at: "2025-04-14T23:59:59.999" }, //   no zone = UTC: 04-14 23:59Z, NY 04-14 19:59
   ];
-  const crossingInput = input(singer("orders", crossing, { bookmark: ["updated_at"], properties: { id: { type: "integer" }, updated_at: { type: "string" } } }));
-  const dayOf = (got: Map<string, number[]>): Map<string, number[]> =>
-    new Map([...got].map(([k, v]) => [/day=(\w+)/.exec(k)?.[1] ?? k, v]));
+  const crossingInput = input(
+    singer("orders", crossing, { bookmark: ["updated_at"], properties: { id: { type: "integer" }, updated_at: { type: "string" } } }),
+  );
+  const dayOf = (got: Map<string, number[]>): Map<string, number[]> => new Map([...got].map(([k, v]) => [/day=(\w+)/.exec(k)?.[1] ?? k, v]));
 
   it("cursor offsets crossing midnight land on the UTC day", async () => {
     const r = await run({ file_type: "jsonl", key_template: DAY_TEMPLATE }, crossingInput);
     expect(r.code, hint(r)).toBe(0);
-    expect(dayOf(await idsByKey())).toEqual(new Map([["14", [2, 6]], ["15", [1, 3, 4]], ["16", [5]]]));
+    expect(dayOf(await idsByKey())).toEqual(
+      new Map([
+        ["14", [2, 6]],
+        ["15", [1, 3, 4]],
+        ["16", [5]],
+      ]),
+    );
   });
 
   it("with timezone America/New_York they land on the local day", async () => {
     const r = await run({ file_type: "jsonl", key_template: DAY_TEMPLATE, timezone: "America/New_York" }, crossingInput);
     expect(r.code, hint(r)).toBe(0);
-    expect(dayOf(await idsByKey())).toEqual(new Map([["14", [1, 2, 3, 6]], ["15", [4]], ["16", [5]]]));
+    expect(dayOf(await idsByKey())).toEqual(
+      new Map([
+        ["14", [1, 2, 3, 6]],
+        ["15", [4]],
+        ["16", [5]],
+      ]),
+    );
   });
 
   it("every cursor macro renders the record's cursor (UTC and America/New_York)", async () => {
@@ -141,12 +163,10 @@ describe("cursor partitioning", () => {
     bucket = await s3.createBucket();
     r = await run({ file_type: "jsonl", key_template: template, timezone: "America/New_York" }, one);
     expect(r.code, hint(r)).toBe(0);
-    expect(await keys()).toEqual([
-      `${PREFIX}orders/2025/04/13/2025_04_13_21_02_03/2025-04-13T21:02:03-04:00/2025-04-13-21-02-03-00001.jsonl`,
-    ]);
+    expect(await keys()).toEqual([`${PREFIX}orders/2025/04/13/2025_04_13_21_02_03/2025-04-13T21:02:03-04:00/2025-04-13-21-02-03-00001.jsonl`]);
   });
 
-  it("the cursor_field setting overrides bookmark_properties, and \"*\" applies to every other stream", async () => {
+  it('the cursor_field setting overrides bookmark_properties, and "*" applies to every other stream', async () => {
     const properties = { id: { type: "integer" }, created_at: { type: "string" }, updated_at: { type: "string" }, ts: { type: "string" } };
     const rec = (id: number, created: string, updated: string, ts: string): Record<string, unknown> => ({
       id,
@@ -216,7 +236,11 @@ describe("template errors at start", () => {
 
 describe("keys that could collide are refused at start", () => {
   const fiveRecords = input(
-    singer("orders", [1, 2, 3, 4, 5].map((id) => ({ id, updated_at: "2025-04-14T10:00:00Z" })), { bookmark: ["updated_at"] }),
+    singer(
+      "orders",
+      [1, 2, 3, 4, 5].map((id) => ({ id, updated_at: "2025-04-14T10:00:00Z" })),
+      { bookmark: ["updated_at"] },
+    ),
     singer("users", [{ id: 6, updated_at: "2025-04-14T10:00:00Z" }], { bookmark: ["updated_at"] }),
   );
 
@@ -252,7 +276,7 @@ describe("keys that could collide are refused at start", () => {
     expect(await keys()).toEqual([]);
   });
 
-  it("an invalid date_partition_format is exit 2 naming the directive (once, not \"date_partition_format: date_partition_format:\")", async () => {
+  it('an invalid date_partition_format is exit 2 naming the directive (once, not "date_partition_format: date_partition_format:")', async () => {
     const r = await run({ file_type: "jsonl", date_partition_format: "%Y/%Q" }, "not read\n");
     expect(r.code, hint(r)).toBe(2);
     expect(r.stderr).toContain('date_partition_format: "%Y/%Q": unknown directive "%Q"');
@@ -273,7 +297,7 @@ describe("hostile stream names", () => {
       expect(key.split("/"), key).not.toContain(".");
       expect(key, key).not.toContain("//");
       expect(key, key).not.toMatch(/^\//);
-       
+
       expect(key, key).not.toMatch(/[\u0000-\u001f\u007f\\]/);
     }
   }
@@ -332,7 +356,10 @@ const UUID_V4_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 
 /** RFC 9562 UUIDv5, written here independently of src/s3/key-template.ts. */
 function uuid5(name: string, namespace: string): string {
-  const h = createHash("sha1").update(Buffer.from(namespace.replaceAll("-", ""), "hex")).update(name, "utf8").digest();
+  const h = createHash("sha1")
+    .update(Buffer.from(namespace.replaceAll("-", ""), "hex"))
+    .update(name, "utf8")
+    .digest();
   const b = Buffer.from(h.subarray(0, 16));
   b[6] = (b[6]! & 0x0f) | 0x50;
   b[8] = (b[8]! & 0x3f) | 0x80;
@@ -343,10 +370,7 @@ function uuid5(name: string, namespace: string): string {
 const STREAM_ID_NAMESPACE = "6b2f8d61-21ab-4c97-a235-f6fb5654f7fb";
 
 describe("the default template", () => {
-  const twoStreams = input(
-    singer("orders", [{ id: 1 }, { id: 2 }]),
-    singer("users", [{ id: 3 }]),
-  );
+  const twoStreams = input(singer("orders", [{ id: 1 }, { id: 2 }]), singer("users", [{ id: 3 }]));
   const DEFAULT_NAME = /^(orders|users)-(\d{4})_(\d{2})_(\d{2})_(\d{2})_(\d{2})_(\d{2})-([0-9a-f-]{36})-(\d{5})\.jsonl$/;
 
   it("puts each stream in its own folder, and two runs into the same prefix overwrite nothing", async () => {
@@ -394,7 +418,12 @@ describe("the default template", () => {
 describe("load-time macros in a real key", () => {
   it("{stream_id} and {stream_run_id} render the documented UUIDv5 values", async () => {
     const r = await run(
-      { file_type: "jsonl", connection_id: "crm-prod", connection_run_id: "nightly-42", key_template: "{stream_id}/{stream_run_id}/{stream_name}-{part}.{extension}" },
+      {
+        file_type: "jsonl",
+        connection_id: "crm-prod",
+        connection_run_id: "nightly-42",
+        key_template: "{stream_id}/{stream_run_id}/{stream_name}-{part}.{extension}",
+      },
       input(singer("orders", [{ id: 1 }]), singer("users", [{ id: 2 }])),
     );
     expect(r.code, hint(r)).toBe(0);
@@ -411,7 +440,14 @@ describe("load-time macros in a real key", () => {
       "{iso_date_time}/{date}/{iso_date}/{year}/{month}/{day}/{hour}/{minute}/{second}/{part}/{date_partition}/f.{extension}";
     const before = Math.floor(Date.now() / 1000) * 1000;
     const r = await run(
-      { file_type: "jsonl", compression: "gzip", connection_id: "crm prod", connection_run_id: "run:7", date_partition_format: "dp=%Y%m%d", key_template: template },
+      {
+        file_type: "jsonl",
+        compression: "gzip",
+        connection_id: "crm prod",
+        connection_run_id: "run:7",
+        date_partition_format: "dp=%Y%m%d",
+        key_template: template,
+      },
       input(singer("orders", [{ id: 1 }])),
     );
     const after = Date.now();
@@ -436,7 +472,14 @@ describe("load-time macros in a real key", () => {
     expect(start).toBeLessThanOrEqual(after);
     const t = new Date(start);
     const p2 = (n: number): string => String(n).padStart(2, "0");
-    const [Y, M, D, H, MI, S] = [String(t.getUTCFullYear()), p2(t.getUTCMonth() + 1), p2(t.getUTCDate()), p2(t.getUTCHours()), p2(t.getUTCMinutes()), p2(t.getUTCSeconds())];
+    const [Y, M, D, H, MI, S] = [
+      String(t.getUTCFullYear()),
+      p2(t.getUTCMonth() + 1),
+      p2(t.getUTCDate()),
+      p2(t.getUTCHours()),
+      p2(t.getUTCMinutes()),
+      p2(t.getUTCSeconds()),
+    ];
     expect(iso).toBe(`${Y}-${M}-${D}T${H}:${MI}:${S}Z`);
     expect(dateTime).toBe(`${Y}_${M}_${D}_${H}_${MI}_${S}`);
     expect(timestamp).toBe(dateTime);

@@ -21,7 +21,12 @@ useS3WithProxy((f) => ({ s3, proxy, bucket } = f));
 /** `rows` records of about `pad` bytes each. */
 function singer(rows: number, pad = 10): string {
   const lines = [
-    JSON.stringify({ type: "SCHEMA", stream: "events", schema: { type: "object", properties: { id: { type: "integer" }, body: { type: "string" } } }, key_properties: ["id"] }),
+    JSON.stringify({
+      type: "SCHEMA",
+      stream: "events",
+      schema: { type: "object", properties: { id: { type: "integer" }, body: { type: "string" } } },
+      key_properties: ["id"],
+    }),
   ];
   const filler = "x".repeat(pad);
   for (let i = 1; i <= rows; i++) lines.push(`{"type":"RECORD","stream":"events","record":{"id":${i},"body":"${filler}${i}"}}`);
@@ -93,9 +98,7 @@ describe("object options on the wire", () => {
     } else expect(result.code, result.stderr).toBe(0);
     const [put] = writes();
     expect(put?.headers["x-amz-server-side-encryption"]).toBe("aws:kms");
-    expect(put?.headers["x-amz-server-side-encryption-aws-kms-key-id"]).toBe(
-      "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    );
+    expect(put?.headers["x-amz-server-side-encryption-aws-kms-key-id"]).toBe("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab");
 
     proxy.clearRequests();
     bucket = await s3.createBucket();

@@ -15,9 +15,17 @@ let bucket: string;
 useS3WithProxy((f) => ({ s3, proxy, bucket } = f));
 
 function singer(rows: number, pad = 10): string {
-  const lines = [JSON.stringify({ type: "SCHEMA", stream: "orders", schema: { type: "object", properties: { id: { type: "integer" }, price: { type: "number" }, note: { type: "string" } } }, key_properties: ["id"] })];
+  const lines = [
+    JSON.stringify({
+      type: "SCHEMA",
+      stream: "orders",
+      schema: { type: "object", properties: { id: { type: "integer" }, price: { type: "number" }, note: { type: "string" } } },
+      key_properties: ["id"],
+    }),
+  ];
   const prices = [302.28, 0.07, 1.1, 19.99, 1e-7];
-  for (let i = 1; i <= rows; i++) lines.push(JSON.stringify({ type: "RECORD", stream: "orders", record: { id: i, price: prices[i % prices.length], note: "n".repeat(pad) } }));
+  for (let i = 1; i <= rows; i++)
+    lines.push(JSON.stringify({ type: "RECORD", stream: "orders", record: { id: i, price: prices[i % prices.length], note: "n".repeat(pad) } }));
   lines.push(JSON.stringify({ type: "STATE", value: { at: rows } }));
   return lines.join("\n") + "\n";
 }
@@ -48,13 +56,21 @@ describe("on a real S3 implementation", () => {
 
   it("a multipart object's ETag in the manifest is the stored one, confirmed with HeadObject when CompleteMultipartUpload answers none (Ceph)", async () => {
     const config = writeConfig(
-      s3Config(proxy, bucket, { file_type: "jsonl", multipart_part_size: 5 * MiB, batch_size_rows: 1_000_000, write_manifest: true, connection_run_id: "etag-run" }),
+      s3Config(proxy, bucket, {
+        file_type: "jsonl",
+        multipart_part_size: 5 * MiB,
+        batch_size_rows: 1_000_000,
+        write_manifest: true,
+        connection_run_id: "etag-run",
+      }),
     );
     const rows = 60_000;
     const result = await runCli(["--config", config], { input: singer(rows, 100) });
     expect(result.code, result.stderr).toBe(0);
     expect(proxy.byOperation("CompleteMultipartUpload").length).toBeGreaterThan(0);
-    const manifest = JSON.parse((await s3.getObject(bucket, "_manifests/etag-run.json")).toString("utf8")) as { objects: Array<{ key: string; etag: string | null }> };
+    const manifest = JSON.parse((await s3.getObject(bucket, "_manifests/etag-run.json")).toString("utf8")) as {
+      objects: Array<{ key: string; etag: string | null }>;
+    };
     expect(manifest.objects).toHaveLength(1);
     const head = await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: manifest.objects[0]!.key }));
     expect(head.ETag).toMatch(/^"[0-9a-f]{32}-\d+"$/);
@@ -86,7 +102,12 @@ describe("on a real S3 implementation", () => {
   });
 
   it("deterministic_keys: a re-run with other data is refused by If-None-Match on Ceph (412, the first object kept); s3rver ignores the header", async () => {
-    const base = { file_type: "jsonl", deterministic_keys: true, connection_run_id: "fixed-run", key_template: "{stream_name}/{connection_run_id}-{part}.{extension}" };
+    const base = {
+      file_type: "jsonl",
+      deterministic_keys: true,
+      connection_run_id: "fixed-run",
+      key_template: "{stream_name}/{connection_run_id}-{part}.{extension}",
+    };
     const first = await runCli(["--config", writeConfig(s3Config(proxy, bucket, base))], { input: singer(4) });
     expect(first.code, first.stderr).toBe(0);
     const [object] = await s3.listObjects(bucket);

@@ -23,7 +23,11 @@ function canonJson(v: LosslessValue): unknown {
 }
 
 function instant(text: string): number {
-  let t = text.trim().replace(" ", "T").replace(/([+-]\d{2})$/, "$1:00").replace(/([+-]\d{2})(\d{2})$/, "$1:$2");
+  let t = text
+    .trim()
+    .replace(" ", "T")
+    .replace(/([+-]\d{2})$/, "$1:00")
+    .replace(/([+-]\d{2})(\d{2})$/, "$1:$2");
   if (!/(Z|[+-]\d{2}:\d{2})$/i.test(t)) t += "Z";
   const micros = /\.(\d+)/.exec(t)?.[1] ?? "";
   return Date.parse(t.replace(/\.\d+/, "")) * 1000 + Number(micros.padEnd(6, "0").slice(0, 6));
@@ -90,7 +94,12 @@ async function roundTrip(stream: CorpusStream, fileType: "parquet" | "csv"): Pro
   const keys = (await s3.listObjects(bucket)).map((o) => o.key);
   expect(keys).toHaveLength(1);
   const rows = await readObjectRows(s3, bucket, keys[0]!);
-  const columns = columnsOf(stream.schema["properties"] as Record<string, unknown>, { flatten: false, flattenMaxDepth: 0, nestedTypes: fileType === "parquet" ? "struct" : "json", headerFormat: null });
+  const columns = columnsOf(stream.schema["properties"] as Record<string, unknown>, {
+    flatten: false,
+    flattenMaxDepth: 0,
+    nestedTypes: fileType === "parquet" ? "struct" : "json",
+    headerFormat: null,
+  });
   expect(rows).toHaveLength(stream.records.length);
   stream.records.forEach((text, i) => {
     const sent = parseLossless(text) as Record<string, LosslessValue>;

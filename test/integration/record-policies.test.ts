@@ -22,7 +22,12 @@ const schema = (stream: string, properties: Record<string, unknown>, extra: Reco
   key_properties: ["id"],
   schema: { type: "object", properties, ...extra },
 });
-const record = (stream: string, rec: Record<string, unknown>, extra: Record<string, unknown> = {}): unknown => ({ type: "RECORD", stream, record: rec, ...extra });
+const record = (stream: string, rec: Record<string, unknown>, extra: Record<string, unknown> = {}): unknown => ({
+  type: "RECORD",
+  stream,
+  record: rec,
+  ...extra,
+});
 const state = (n: number): unknown => ({ type: "STATE", value: { n } });
 
 async function run(extra: Record<string, unknown>, input: string, endpoint: { endpoint: string } = s3) {
@@ -56,10 +61,7 @@ describe("invalid_record_policy", () => {
   });
 
   it("fail: a missing required property names the rule too", async () => {
-    const r = await run(
-      { file_type: "jsonl" },
-      lines(schema("users", USERS, { required: ["n"] }), record("users", { id: 1 })),
-    );
+    const r = await run({ file_type: "jsonl" }, lines(schema("users", USERS, { required: ["n"] }), record("users", { id: 1 })));
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/required property 'n' is missing \(schema rule 'required'/);
   });
@@ -92,7 +94,11 @@ describe("invalid_record_policy", () => {
     expect(data).toHaveLength(1);
     const rows = await readObjectRows(s3, bucket, data[0]!);
     expect(rows.map((x) => x["id"])).toEqual(["1", "3"]);
-    const q = (await s3.getObject(bucket, rejected[0]!)).toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const q = (await s3.getObject(bucket, rejected[0]!))
+      .toString("utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(q).toHaveLength(1);
     expect(q[0]!["stream"]).toBe("users");
     expect(q[0]!["line"]).toBe(3);

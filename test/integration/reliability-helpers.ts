@@ -7,7 +7,6 @@ import { generateSinger, type GenerateSummary } from "../../bench/generate.js";
 import { formatFromKey, readSql } from "../helpers/read-back.js";
 import type { S3TestServer } from "../helpers/s3-server.js";
 
-
 /** The bench generator's multi-stream Singer output (3 streams, STATE every 10,000 records) as one string. */
 export function singerInput(records: number, seed?: number): { text: string; summary: GenerateSummary } {
   const chunks: string[] = [];
@@ -99,4 +98,3 @@ export function compareCounts(counts: KeyCounts, expected: Record<string, number
   }
   return { missing, duplicates, extra, detail };
 }
-

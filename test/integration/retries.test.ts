@@ -19,7 +19,14 @@ useS3WithProxy((f) => ({ s3, proxy, bucket } = f));
 function singer(streams: string[], rows: number, pad = 10): string {
   const lines: string[] = [];
   for (const stream of streams) {
-    lines.push(JSON.stringify({ type: "SCHEMA", stream, schema: { type: "object", properties: { id: { type: "integer" }, body: { type: "string" } } }, key_properties: ["id"] }));
+    lines.push(
+      JSON.stringify({
+        type: "SCHEMA",
+        stream,
+        schema: { type: "object", properties: { id: { type: "integer" }, body: { type: "string" } } },
+        key_properties: ["id"],
+      }),
+    );
   }
   const filler = "y".repeat(pad);
   for (let i = 1; i <= rows; i++) {
@@ -114,7 +121,13 @@ describe("errors that do not pass fail fast", () => {
   it("a failed multipart upload is aborted (AbortMultipartUpload on the wire) and the error is the part's, not the abort's", async () => {
     proxy.setRules([{ match: (r) => r.operation === "UploadPart", action: "status403", skip: 1 }]);
     const config = writeConfig(
-      s3Config(proxy, bucket, { file_type: "jsonl", multipart_part_size: 5 * MiB, max_file_bytes: 64 * MiB, batch_size_rows: 1_000_000, upload_concurrency: 2 }),
+      s3Config(proxy, bucket, {
+        file_type: "jsonl",
+        multipart_part_size: 5 * MiB,
+        max_file_bytes: 64 * MiB,
+        batch_size_rows: 1_000_000,
+        upload_concurrency: 2,
+      }),
     );
     const result = await runCli(["--config", config], { input: singer(["events"], 70_000, 120) });
     expect(result.code).toBe(1);

@@ -34,14 +34,18 @@ function configFor(bucket: string, extra: Record<string, unknown> = {}): string 
   });
 }
 
-const input = [
-  JSON.stringify({ type: "SCHEMA", stream: "s", schema: { type: "object", properties: { id: { type: "integer" } } }, key_properties: ["id"] }),
-  JSON.stringify({ type: "RECORD", stream: "s", record: { id: 1 } }),
-  JSON.stringify({ type: "STATE", value: { n: 1 } }),
-].join("\n") + "\n";
+const input =
+  [
+    JSON.stringify({ type: "SCHEMA", stream: "s", schema: { type: "object", properties: { id: { type: "integer" } } }, key_properties: ["id"] }),
+    JSON.stringify({ type: "RECORD", stream: "s", record: { id: 1 } }),
+    JSON.stringify({ type: "STATE", value: { n: 1 } }),
+  ].join("\n") + "\n";
 
 function scan(label: string, result: Pick<CliResult, "stdout" | "stderr">): void {
-  for (const [stream, text] of [["stdout", result.stdout], ["stderr", result.stderr]] as const) {
+  for (const [stream, text] of [
+    ["stdout", result.stdout],
+    ["stderr", result.stderr],
+  ] as const) {
     for (const line of text.split("\n")) {
       for (const secret of SECRETS) expect(line.includes(secret), `${label} ${stream} line leaks a secret: ${line}`).toBe(false);
     }
@@ -75,7 +79,10 @@ describe("no secret in any output", () => {
 
   it("a run whose role cannot be assumed (external ID in the config)", { timeout: 60_000 }, async () => {
     const result = await runCli(
-      ["--config", configFor("b", { role_arn: "arn:aws:iam::123456789012:role/x", external_id: EXTERNAL_ID, sts_endpoint: "http://127.0.0.1:9", max_retries: 0 })],
+      [
+        "--config",
+        configFor("b", { role_arn: "arn:aws:iam::123456789012:role/x", external_id: EXTERNAL_ID, sts_endpoint: "http://127.0.0.1:9", max_retries: 0 }),
+      ],
       { input },
     );
     expect(result.code).not.toBe(0);
@@ -90,7 +97,14 @@ describe("no secret in any output", () => {
 
   it("--about (text, json, markdown), --version, spec, and check when available", { timeout: 60_000 }, async () => {
     const config = configFor(await s3.createBucket());
-    for (const args of [["--about"], ["--about", "--format", "json"], ["--about", "--format", "markdown"], ["--version"], ["spec"], ["--about", "--config", config]]) {
+    for (const args of [
+      ["--about"],
+      ["--about", "--format", "json"],
+      ["--about", "--format", "markdown"],
+      ["--version"],
+      ["spec"],
+      ["--about", "--config", config],
+    ]) {
       const result = await runCli(args);
       scan(args.join(" "), result);
     }

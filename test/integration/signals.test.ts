@@ -43,7 +43,9 @@ describe.each([
     proxy.clearRequests();
     // Every upload hangs for 30 s at the proxy: nothing can be stored before the signal.
     proxy.setRules([{ match: (r) => r.operation === "PutObject" || r.operation === "UploadPart", action: "delay", ms: 30_000 }]);
-    const config = writeConfig(s3Config(proxy, bucket, { file_type: "jsonl", batch_size_rows: 2_000, multipart_part_size: 5 * MiB, shutdown_timeout_seconds: 3 }));
+    const config = writeConfig(
+      s3Config(proxy, bucket, { file_type: "jsonl", batch_size_rows: 2_000, multipart_part_size: 5 * MiB, shutdown_timeout_seconds: 3 }),
+    );
     let signalledAt = 0;
     const running = spawnCli(["--config", config], {
       input: text,

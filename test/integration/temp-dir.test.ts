@@ -33,8 +33,16 @@ function mountTmpfs(options: string): string | undefined {
 }
 
 function singer(records: number, width = 10): string {
-  const lines = [JSON.stringify({ type: "SCHEMA", stream: "orders", schema: { type: "object", properties: { id: { type: "integer" }, note: { type: "string" }, amount: { type: "number" } } }, key_properties: ["id"] })];
-  for (let i = 1; i <= records; i++) lines.push(JSON.stringify({ type: "RECORD", stream: "orders", record: { id: i, note: "n".repeat(width), amount: 19.99 } }));
+  const lines = [
+    JSON.stringify({
+      type: "SCHEMA",
+      stream: "orders",
+      schema: { type: "object", properties: { id: { type: "integer" }, note: { type: "string" }, amount: { type: "number" } } },
+      key_properties: ["id"],
+    }),
+  ];
+  for (let i = 1; i <= records; i++)
+    lines.push(JSON.stringify({ type: "RECORD", stream: "orders", record: { id: i, note: "n".repeat(width), amount: 19.99 } }));
   lines.push(JSON.stringify({ type: "STATE", value: { bookmarks: { orders: records } } }));
   return lines.join("\n") + "\n";
 }
@@ -59,7 +67,12 @@ describe("temp_dir that cannot hold the buffer", () => {
   });
 
   it("a folder that cannot be created where its parent refuses entries (/proc): exit 2, no hang (found by the fuzz test)", { timeout: 60_000 }, async () => {
-    await expectTempDirError("/proc/target-s3-cannot-be-here/spool", singer(3), 2, /ERROR temp_dir "\/proc\/target-s3-cannot-be-here\/spool" cannot be created \(ENOENT\)/);
+    await expectTempDirError(
+      "/proc/target-s3-cannot-be-here/spool",
+      singer(3),
+      2,
+      /ERROR temp_dir "\/proc\/target-s3-cannot-be-here\/spool" cannot be created \(ENOENT\)/,
+    );
   });
 
   it("a read-only file system: exit 2 naming temp_dir", async (context) => {

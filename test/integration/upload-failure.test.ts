@@ -75,11 +75,20 @@ async function runInTwoParts(config: object, first: string, waitFor: unknown, be
 
 describe("upload failure", () => {
   it("403 AccessDenied on every upload of one stream after an earlier STATE: exit ≠ 0, error names bucket, key and code, no later STATE", async () => {
-    proxy!.setRules([{ action: "status403", match: (r) => (r.operation === "PutObject" || r.operation === "UploadPart") && (r.key ?? "").startsWith("denied/") }]);
+    proxy!.setRules([
+      { action: "status403", match: (r) => (r.operation === "PutObject" || r.operation === "UploadPart") && (r.key ?? "").startsWith("denied/") },
+    ]);
     const config = s3Config(proxy!, bucket, { file_type: "jsonl", batch_size_rows: 2, max_retries: 2 });
     const first = schema("ok") + schema("denied") + record("ok", 1) + record("ok", 2) + state({ s: "A" });
     const second =
-      record("denied", 1) + record("denied", 2) + state({ s: "B" }) + record("ok", 3) + record("ok", 4) + state({ s: "C" }) + record("denied", 3) + state({ s: "D" });
+      record("denied", 1) +
+      record("denied", 2) +
+      state({ s: "B" }) +
+      record("ok", 3) +
+      record("ok", 4) +
+      state({ s: "C" }) +
+      record("denied", 3) +
+      state({ s: "D" });
     const { result, beforePartTwo } = await runInTwoParts(config, first, { s: "A" }, async () => {}, second);
 
     expect(beforePartTwo).toEqual([{ s: "A" }]);

@@ -75,8 +75,17 @@ describe("validate_constraints", () => {
     expect(metric, r.stderr).toMatch(/"value":2/);
     expect(metric).toMatch(/"action":"written"/);
     const manifestKey = (await s3.listObjects(bucket)).map((o) => o.key).find((k) => k.includes("_manifests"));
-    const manifest = JSON.parse((await s3.getObject(bucket, manifestKey!)).toString("utf8")) as { validation: Record<string, { field_violations: Array<Record<string, unknown>> }> };
-    expect(manifest.validation["public-orders"]!.field_violations).toContainEqual({ property: "code", rule: "maxLength", kind: "constraint", action: "written", count: 2, first_line: 3 });
+    const manifest = JSON.parse((await s3.getObject(bucket, manifestKey!)).toString("utf8")) as {
+      validation: Record<string, { field_violations: Array<Record<string, unknown>> }>;
+    };
+    expect(manifest.validation["public-orders"]!.field_violations).toContainEqual({
+      property: "code",
+      rule: "maxLength",
+      kind: "constraint",
+      action: "written",
+      count: 2,
+      first_line: 3,
+    });
   });
 
   it("enforce: a constraint violation follows invalid_record_policy (fail names the rule and the setting)", async () => {

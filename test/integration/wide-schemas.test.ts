@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 const KINDS = [
-  { schema: '{"type":["null","string"]}', value: (i: number) => JSON.stringify(`Acme "Corp" ${i}, Ltd\nline 2`), csv: (i: number) => `Acme "Corp" ${i}, Ltd\nline 2` },
+  {
+    schema: '{"type":["null","string"]}',
+    value: (i: number) => JSON.stringify(`Acme "Corp" ${i}, Ltd\nline 2`),
+    csv: (i: number) => `Acme "Corp" ${i}, Ltd\nline 2`,
+  },
   { schema: '{"type":["null","integer"]}', value: () => "9007199254740993", csv: () => "9007199254740993" },
   { schema: '{"type":["null","number"]}', value: () => "302.28", csv: () => "302.28" },
   { schema: '{"type":["null","boolean"]}', value: () => "true", csv: () => "true" },
@@ -31,8 +35,9 @@ const name = (i: number): string => `Custom_Field_${i}__c`;
 function wideInput(width: number): { lines: string; records: string[] } {
   const props = Array.from({ length: width }, (_, i) => `${JSON.stringify(name(i))}:${KINDS[i % KINDS.length]!.schema}`);
   const schema = `{"type":"SCHEMA","stream":"accounts","schema":{"type":"object","additionalProperties":false,"properties":{${props.join(",")}}},"key_properties":["${name(1)}"]}`;
-  const records = [0, 1].map((r) =>
-    `{${Array.from({ length: width }, (_, i) => `${JSON.stringify(name(i))}:${r === 1 && i % 7 === 3 ? "null" : KINDS[i % KINDS.length]!.value(i)}`).join(",")}}`,
+  const records = [0, 1].map(
+    (r) =>
+      `{${Array.from({ length: width }, (_, i) => `${JSON.stringify(name(i))}:${r === 1 && i % 7 === 3 ? "null" : KINDS[i % KINDS.length]!.value(i)}`).join(",")}}`,
   );
   const lines = [schema, ...records.map((rec) => `{"type":"RECORD","stream":"accounts","record":${rec}}`), '{"type":"STATE","value":{"n":1}}'];
   return { lines: lines.join("\n") + "\n", records };
@@ -54,13 +59,20 @@ describe("10,000 properties in the JSON formats", () => {
     expect(result.stateLines).toEqual([{ n: 1 }]);
     expect(objects).toHaveLength(1);
     const text = (await s3.getObject(bucket, objects[0]!.key)).toString("utf8");
-    const rows = fileType === "jsonl" ? text.split("\n").filter((l) => l !== "").map(parseLossless) : (parseLossless(text) as LosslessValue[]);
+    const rows =
+      fileType === "jsonl"
+        ? text
+            .split("\n")
+            .filter((l) => l !== "")
+            .map(parseLossless)
+        : (parseLossless(text) as LosslessValue[]);
     expect(rows).toHaveLength(2);
     rows.forEach((row, r) => {
       const sent = parseLossless(records[r]!) as Record<string, LosslessValue>;
       const got = row as Record<string, LosslessValue>;
       expect(Object.keys(got)).toEqual(Object.keys(sent));
-      for (const k of Object.keys(sent)) if (canonical(got[k]!) !== canonical(sent[k]!)) expect(`${k}=${canonical(got[k]!)}`).toBe(`${k}=${canonical(sent[k]!)}`);
+      for (const k of Object.keys(sent))
+        if (canonical(got[k]!) !== canonical(sent[k]!)) expect(`${k}=${canonical(got[k]!)}`).toBe(`${k}=${canonical(sent[k]!)}`);
     });
   });
 });
@@ -68,7 +80,11 @@ describe("10,000 properties in the JSON formats", () => {
 describe("10,000 properties in CSV and Parquet", () => {
   const width = 10_000;
   const { lines } = wideInput(width);
-  const formats = [["csv", {}], ["csv.gz", { compression: "gzip" }], ["parquet", { memory_limit: "1GB" }]] as const;
+  const formats = [
+    ["csv", {}],
+    ["csv.gz", { compression: "gzip" }],
+    ["parquet", { memory_limit: "1GB" }],
+  ] as const;
   it.each(formats)("%s: every cell read back", { timeout: 300_000 }, async (label, extra) => {
     const fileType = label === "parquet" ? "parquet" : "csv";
     const { result, bucket, objects } = await run(lines, { file_type: fileType, ...extra });
@@ -123,11 +139,13 @@ function deepInput(levels: number): string {
     schema = `{"type":["null","object"],"additionalProperties":false,"properties":{"a":${schema}}}`;
     record = `{"a":${record}}`;
   }
-  return [
-    `{"type":"SCHEMA","stream":"tree","schema":{"type":"object","properties":{"id":{"type":"integer"},"a":${schema}}},"key_properties":["id"]}`,
-    `{"type":"RECORD","stream":"tree","record":{"id":1,"a":${record}}}`,
-    '{"type":"STATE","value":{"n":1}}',
-  ].join("\n") + "\n";
+  return (
+    [
+      `{"type":"SCHEMA","stream":"tree","schema":{"type":"object","properties":{"id":{"type":"integer"},"a":${schema}}},"key_properties":["id"]}`,
+      `{"type":"RECORD","stream":"tree","record":{"id":1,"a":${record}}}`,
+      '{"type":"STATE","value":{"n":1}}',
+    ].join("\n") + "\n"
+  );
 }
 
 function expectOneSentenceAtLine1(result: { code: number | null; stderr: string; stateLines: unknown[] }, pattern: RegExp): void {
@@ -141,21 +159,31 @@ function expectOneSentenceAtLine1(result: { code: number | null; stderr: string;
 }
 
 describe("deep schemas", () => {
-  it.each([[5_000, "jsonl"], [300, "parquet"]] as const)("%i levels (%s) are refused at the SCHEMA line", { timeout: 120_000 }, async (levels, fileType) => {
+  it.each([
+    [5_000, "jsonl"],
+    [300, "parquet"],
+  ] as const)("%i levels (%s) are refused at the SCHEMA line", { timeout: 120_000 }, async (levels, fileType) => {
     const { result, objects } = await run(deepInput(levels), { file_type: fileType });
     expectOneSentenceAtLine1(result, /the SCHEMA for stream 'tree' cannot be used: it is nested \d+ levels deep and at most 256 are supported/);
     expect(objects).toEqual([]);
   });
 
-  it.each([["parquet"], ["csv"], ["jsonl"]] as const)("126 levels, the deepest accepted, are written in %s and read back", { timeout: 120_000 }, async (fileType) => {
-    const { result, bucket, objects } = await run(deepInput(126), { file_type: fileType });
-    expect(result.code, result.stderr).toBe(0);
-    const rows = fileType === "jsonl" ? [JSON.parse((await s3.getObject(bucket, objects[0]!.key)).toString("utf8")) as Record<string, unknown>] : await readObjectRows(s3, bucket, objects[0]!.key);
-    expect(rows).toHaveLength(1);
-    let at: unknown = typeof rows[0]!["a"] === "string" ? JSON.parse(rows[0]!["a"]) : rows[0]!["a"];
-    for (let i = 1; i < 126; i++) at = (at as { a: unknown }).a;
-    expect(at).toEqual({ a: "x" });
-  });
+  it.each([["parquet"], ["csv"], ["jsonl"]] as const)(
+    "126 levels, the deepest accepted, are written in %s and read back",
+    { timeout: 120_000 },
+    async (fileType) => {
+      const { result, bucket, objects } = await run(deepInput(126), { file_type: fileType });
+      expect(result.code, result.stderr).toBe(0);
+      const rows =
+        fileType === "jsonl"
+          ? [JSON.parse((await s3.getObject(bucket, objects[0]!.key)).toString("utf8")) as Record<string, unknown>]
+          : await readObjectRows(s3, bucket, objects[0]!.key);
+      expect(rows).toHaveLength(1);
+      let at: unknown = typeof rows[0]!["a"] === "string" ? JSON.parse(rows[0]!["a"]) : rows[0]!["a"];
+      for (let i = 1; i < 126; i++) at = (at as { a: unknown }).a;
+      expect(at).toEqual({ a: "x" });
+    },
+  );
 });
 
 describe("$ref cycles", () => {
@@ -165,8 +193,13 @@ describe("$ref cycles", () => {
       definitions: { a: { $ref: "#/definitions/b" }, b: { $ref: "#/definitions/a" } },
       properties: { id: { type: "integer" }, owner: { type: "object", properties: { manager: { $ref: "#/definitions/a" } } } },
     };
-    const input = [JSON.stringify({ type: "SCHEMA", stream: "users", schema, key_properties: ["id"] }), '{"type":"RECORD","stream":"users","record":{"id":1}}'].join("\n") + "\n";
+    const input =
+      [JSON.stringify({ type: "SCHEMA", stream: "users", schema, key_properties: ["id"] }), '{"type":"RECORD","stream":"users","record":{"id":1}}'].join("\n") +
+      "\n";
     const { result } = await run(input, { file_type: "jsonl" });
-    expectOneSentenceAtLine1(result, /property 'owner\.manager' refers to itself through \$ref '#\/definitions\/a' without describing any value \(a \$ref cycle\)/);
+    expectOneSentenceAtLine1(
+      result,
+      /property 'owner\.manager' refers to itself through \$ref '#\/definitions\/a' without describing any value \(a \$ref cycle\)/,
+    );
   });
 });

@@ -37,10 +37,14 @@ describe("stateEcho", () => {
   it("adds destinationStats and keeps every other byte (big numbers included)", () => {
     const line = '{"type":"STATE","state":{"type":"GLOBAL","global":{"shared_state":{"lsn":99999999999999999}},"sourceStats":{"recordCount":3.0}}}';
     const out = stateEcho(line, 3);
-    expect(out).toBe('{"type":"STATE","state":{"type":"GLOBAL","global":{"shared_state":{"lsn":99999999999999999}},"sourceStats":{"recordCount":3.0},"destinationStats":{"recordCount":3.0}}}');
+    expect(out).toBe(
+      '{"type":"STATE","state":{"type":"GLOBAL","global":{"shared_state":{"lsn":99999999999999999}},"sourceStats":{"recordCount":3.0},"destinationStats":{"recordCount":3.0}}}',
+    );
   });
   it("replaces a destinationStats the source sent, and handles spaces and an empty state", () => {
-    expect(stateEcho('{"type":"STATE","state":{"destinationStats":{"recordCount":9},"data":{}}}', 1)).toBe('{"type":"STATE","state":{"destinationStats":{"recordCount":1.0},"data":{}}}');
+    expect(stateEcho('{"type":"STATE","state":{"destinationStats":{"recordCount":9},"data":{}}}', 1)).toBe(
+      '{"type":"STATE","state":{"destinationStats":{"recordCount":1.0},"data":{}}}',
+    );
     expect(stateEcho('{ "state" : { } , "type":"STATE"}', 0)).toBe('{ "state" : { "destinationStats":{"recordCount":0.0}} , "type":"STATE"}');
   });
 });
@@ -76,7 +80,10 @@ const entry = (name: string, extra: Record<string, unknown> = {}, namespace?: st
 
 describe("parseCatalog", () => {
   it("reads streams, modes and generations", () => {
-    const [s] = parseCatalog({ streams: [entry("u", { destination_sync_mode: "overwrite", generation_id: 3, minimum_generation_id: 3, sync_id: 9 }, "ns")] }, "c.json");
+    const [s] = parseCatalog(
+      { streams: [entry("u", { destination_sync_mode: "overwrite", generation_id: 3, minimum_generation_id: 3, sync_id: 9 }, "ns")] },
+      "c.json",
+    );
     expect(s).toMatchObject({ name: "u", namespace: "ns", key: "ns.u", destinationSyncMode: "overwrite", generationId: 3, minimumGenerationId: 3, syncId: 9 });
   });
   it("lists every problem: duplicate stream, unsupported mode, bad generation", () => {
@@ -137,15 +144,24 @@ describe("truncating streams and their older generations", () => {
     expect(isOlderGenerationOf(s, { "airbyte-generation-id": "1" })).toBe(false);
     expect(isOlderGenerationOf(s, { "ab-stream-name": "users", "ab-stream-namespace": "app" })).toBe(false);
     // Without generation ids in the catalog: every object of the stream.
-    expect(isOlderGenerationOf({ ...s, generationId: undefined, minimumGenerationId: undefined }, { "ab-generation-id": "9", "ab-stream-name": "users", "ab-stream-namespace": "app" })).toBe(true);
+    expect(
+      isOlderGenerationOf(
+        { ...s, generationId: undefined, minimumGenerationId: undefined },
+        { "ab-generation-id": "9", "ab-stream-name": "users", "ab-stream-namespace": "app" },
+      ),
+    ).toBe(true);
   });
 });
 
 describe("stream status traces", () => {
   it("parses STREAM_STATUS and passes other traces over", () => {
-    const line = '{"type":"TRACE","trace":{"type":"STREAM_STATUS","emitted_at":1,"stream_status":{"stream_descriptor":{"name":"u","namespace":"n"},"status":"COMPLETE"}}}';
+    const line =
+      '{"type":"TRACE","trace":{"type":"STREAM_STATUS","emitted_at":1,"stream_status":{"stream_descriptor":{"name":"u","namespace":"n"},"status":"COMPLETE"}}}';
     expect(parseAirbyteLine(line, 1)).toEqual({ type: "STREAM_STATUS", stream: { name: "u", namespace: "n" }, status: "COMPLETE" });
-    expect(parseAirbyteLine('{"type":"TRACE","trace":{"type":"ERROR","emitted_at":1,"error":{"message":"x"}}}', 1)).toEqual({ type: "OTHER", messageType: "TRACE" });
+    expect(parseAirbyteLine('{"type":"TRACE","trace":{"type":"ERROR","emitted_at":1,"error":{"message":"x"}}}', 1)).toEqual({
+      type: "OTHER",
+      messageType: "TRACE",
+    });
     expect(() => parseAirbyteLine('{"type":"TRACE","trace":{"type":"STREAM_STATUS","stream_status":{"status":"COMPLETE"}}}', 9)).toThrow(/line 9/);
   });
 });

@@ -64,7 +64,15 @@ describe("avroPlanOf (Airbyte's JSON Schema → Avro mapping)", () => {
 
   it("puts the _sdc_ metadata columns first when asked", () => {
     const plan = avroPlanOf("s", columns({ id: { type: "integer" } }), true);
-    expect(plan.fields.map((f) => f.name)).toEqual(["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_deleted_at", "_sdc_sequence", "_sdc_table_version", "id"]);
+    expect(plan.fields.map((f) => f.name)).toEqual([
+      "_sdc_extracted_at",
+      "_sdc_received_at",
+      "_sdc_batched_at",
+      "_sdc_deleted_at",
+      "_sdc_sequence",
+      "_sdc_table_version",
+      "id",
+    ]);
   });
 
   it("refuses two properties that meet after sanitising, naming both", () => {

@@ -1,19 +1,19 @@
-import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { STATE_EVERY, STREAMS, generateSinger, streamCounts } from '../../bench/generate.js';
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { STATE_EVERY, STREAMS, generateSinger, streamCounts } from "../../bench/generate.js";
 
 function generate(records: number, seed?: number, chunkChars?: number) {
   const chunks: string[] = [];
   const options = { ...(seed !== undefined ? { seed } : {}), ...(chunkChars !== undefined ? { chunkChars } : {}) };
   const summary = generateSinger(records, (c) => chunks.push(c), options);
-  const text = chunks.join('');
-  return { summary, chunks, text, lines: text.split('\n').slice(0, -1) };
+  const text = chunks.join("");
+  return { summary, chunks, text, lines: text.split("\n").slice(0, -1) };
 }
 
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
-describe('bench generator', () => {
-  it('is deterministic: same seed and count give the same bytes, another seed differs', () => {
+describe("bench generator", () => {
+  it("is deterministic: same seed and count give the same bytes, another seed differs", () => {
     const a = generate(25_003);
     const b = generate(25_003);
     expect(sha(a.text)).toBe(sha(b.text));
@@ -22,36 +22,36 @@ describe('bench generator', () => {
     expect(sha(generate(25_003, 7).text)).toBe(sha(c.text));
   });
 
-  it('does not depend on the chunk size, and streams in bounded chunks', () => {
+  it("does not depend on the chunk size, and streams in bounded chunks", () => {
     const big = generate(3_000);
     const small = generate(3_000, undefined, 1_000);
     expect(small.text).toBe(big.text);
     expect(small.chunks.length).toBeGreaterThan(100);
     // A chunk ends on a line boundary and is at most the limit plus one line.
     for (const chunk of small.chunks) {
-      expect(chunk.endsWith('\n')).toBe(true);
+      expect(chunk.endsWith("\n")).toBe(true);
       expect(chunk.length).toBeLessThan(1_000 + 4_000);
     }
   });
 
-  it('emits one valid JSON object per line and reports bytes and lines', () => {
+  it("emits one valid JSON object per line and reports bytes and lines", () => {
     const { lines, summary, text } = generate(2_500);
     expect(summary.lines).toBe(lines.length);
-    expect(summary.bytes).toBe(Buffer.byteLength(text, 'utf8'));
+    expect(summary.bytes).toBe(Buffer.byteLength(text, "utf8"));
     for (const line of lines) {
-      expect(line).not.toBe('');
+      expect(line).not.toBe("");
       const msg = JSON.parse(line) as { type?: unknown };
-      expect(['SCHEMA', 'RECORD', 'STATE']).toContain(msg.type);
+      expect(["SCHEMA", "RECORD", "STATE"]).toContain(msg.type);
     }
   });
 
-  it('emits the right number of records per stream', () => {
+  it("emits the right number of records per stream", () => {
     for (const n of [0, 1, 9, 10, 11, 12_345, 30_000]) {
       const { lines, summary } = generate(n);
       const counted: Record<string, number> = { orders: 0, customers: 0, events: 0 };
       for (const line of lines) {
         const msg = JSON.parse(line) as { type: string; stream?: string };
-        if (msg.type === 'RECORD') counted[msg.stream as string] = (counted[msg.stream as string] ?? 0) + 1;
+        if (msg.type === "RECORD") counted[msg.stream as string] = (counted[msg.stream as string] ?? 0) + 1;
       }
       const expected = streamCounts(n);
       expect(counted).toEqual(expected);
@@ -62,7 +62,7 @@ describe('bench generator', () => {
     expect(streamCounts(1_000_000)).toEqual({ orders: 400_000, customers: 200_000, events: 400_000 });
   });
 
-  it('emits a STATE after every 10k records (and a final one), with bookmarks per stream', () => {
+  it("emits a STATE after every 10k records (and a final one), with bookmarks per stream", () => {
     const { lines, summary } = generate(35_000);
     let records = 0;
     const stateAfter: number[] = [];
@@ -75,15 +75,15 @@ describe('bench generator', () => {
         record: Record<string, unknown>;
         value: { bookmarks: Record<string, Record<string, unknown>> };
       };
-      if (msg.type === 'RECORD') {
+      if (msg.type === "RECORD") {
         records++;
-        latest[msg.stream] = msg.record[msg.stream === 'events' ? 'occurred_at' : 'updated_at'];
-      } else if (msg.type === 'STATE') {
+        latest[msg.stream] = msg.record[msg.stream === "events" ? "occurred_at" : "updated_at"];
+      } else if (msg.type === "STATE") {
         stateAfter.push(records);
         last = msg.value;
         // The bookmark is the replication value of the stream's latest record.
         for (const s of STREAMS) {
-          const key = s === 'events' ? 'occurred_at' : 'updated_at';
+          const key = s === "events" ? "occurred_at" : "updated_at";
           expect(msg.value.bookmarks[s]?.[key]).toBe(latest[s]);
         }
       }
@@ -95,7 +95,7 @@ describe('bench generator', () => {
     expect(generate(20_000).summary.states).toBe(2);
   });
 
-  it('sends each SCHEMA (with key and bookmark properties) before any record', () => {
+  it("sends each SCHEMA (with key and bookmark properties) before any record", () => {
     const { lines } = generate(1_000);
     const seen = new Set<string>();
     let firstRecord = -1;
@@ -108,12 +108,12 @@ describe('bench generator', () => {
         bookmark_properties?: string[];
         time_extracted?: string;
       };
-      if (msg.type === 'SCHEMA') {
-        expect(msg.key_properties).toEqual(['id']);
+      if (msg.type === "SCHEMA") {
+        expect(msg.key_properties).toEqual(["id"]);
         expect(msg.bookmark_properties?.length).toBe(1);
         expect(Object.keys(msg.schema?.properties ?? {}).length).toBeGreaterThanOrEqual(12);
         seen.add(msg.stream);
-      } else if (msg.type === 'RECORD') {
+      } else if (msg.type === "RECORD") {
         if (firstRecord < 0) firstRecord = i;
         expect(seen.has(msg.stream)).toBe(true);
         expect(msg.time_extracted).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -123,23 +123,23 @@ describe('bench generator', () => {
     expect([...seen].sort()).toEqual([...STREAMS].sort());
   });
 
-  it('produces realistic values: interleaving, offsets, nulls, unicode, nested objects, int64', () => {
+  it("produces realistic values: interleaving, offsets, nulls, unicode, nested objects, int64", () => {
     const { lines } = generate(20_000);
     const records = lines.map((l) => JSON.parse(l) as { type: string; stream: string; record: Record<string, unknown> });
-    const recs = records.filter((m) => m.type === 'RECORD');
+    const recs = records.filter((m) => m.type === "RECORD");
     // Interleaved: the stream changes often.
     let switches = 0;
     for (let i = 1; i < recs.length; i++) if (recs[i]?.stream !== recs[i - 1]?.stream) switches++;
     expect(switches).toBeGreaterThan(recs.length / 3);
-    const orders = recs.filter((m) => m.stream === 'orders').map((m) => m.record);
+    const orders = recs.filter((m) => m.stream === "orders").map((m) => m.record);
     expect(orders.some((o) => o.note === null)).toBe(true);
-    expect(orders.some((o) => typeof o.note === 'string' && /["\n\u0080-\uffff]/.test(o.note))).toBe(true);
-    expect(orders.some((o) => typeof o.shipping === 'object' && o.shipping !== null)).toBe(true);
+    expect(orders.some((o) => typeof o.note === "string" && /["\n\u0080-\uffff]/.test(o.note))).toBe(true);
+    expect(orders.some((o) => typeof o.shipping === "object" && o.shipping !== null)).toBe(true);
     expect(orders.some((o) => Array.isArray(o.tags))).toBe(true);
-    expect(orders.every((o) => typeof o.updated_at === 'string' && /(Z|[+-]\d\d:\d\d)$/.test(o.updated_at))).toBe(true);
-    expect(orders.some((o) => typeof o.updated_at === 'string' && /[+-]0[1-9]:\d\d$/.test(o.updated_at))).toBe(true);
+    expect(orders.every((o) => typeof o.updated_at === "string" && /(Z|[+-]\d\d:\d\d)$/.test(o.updated_at))).toBe(true);
+    expect(orders.some((o) => typeof o.updated_at === "string" && /[+-]0[1-9]:\d\d$/.test(o.updated_at))).toBe(true);
     // Integers beyond 2^53 appear in the raw text, and none exceed int64.
-    const bigs = lines.join('\n').match(/"external_id":\d{16,}/g) ?? [];
+    const bigs = lines.join("\n").match(/"external_id":\d{16,}/g) ?? [];
     expect(bigs.length).toBeGreaterThan(0);
     for (const b of bigs) expect(BigInt(b.slice('"external_id":'.length)) <= 9223372036854775807n).toBe(true);
     // Dates are valid instants.

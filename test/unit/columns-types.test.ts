@@ -70,7 +70,10 @@ describe("exactTextRewriter (CSV/Parquet spool)", () => {
   it("rewrites the record inside a Singer line in one pass, as the record's own text would be rewritten", () => {
     const rewrite = exactTextRewriter(columns)!;
     const nested = exactTextRewriter(
-      columnsOf({ a: { type: "object", properties: { p: { type: "number", multipleOf: 0.01 }, q: { type: "string" } } } }, { flatten: true, flattenMaxDepth: 5, nestedTypes: "struct", headerFormat: null }),
+      columnsOf(
+        { a: { type: "object", properties: { p: { type: "number", multipleOf: 0.01 }, q: { type: "string" } } } },
+        { flatten: true, flattenMaxDepth: 5, nestedTypes: "struct", headerFormat: null },
+      ),
     )!;
     const lines = [
       `{"type":"RECORD","stream":"s","record":{"id":1,"price":12345678901234567.89,"extra":{"x":0.1},"n":1.5},"time_extracted":"2024-01-01T00:00:00Z"}`,
@@ -93,7 +96,9 @@ describe("exactTextRewriter (CSV/Parquet spool)", () => {
   });
 
   it("is undefined when no column needs it", () => {
-    expect(exactTextRewriter(columnsOf({ a: { type: "integer" } }, { flatten: false, flattenMaxDepth: 0, nestedTypes: "struct", headerFormat: null }))).toBeUndefined();
+    expect(
+      exactTextRewriter(columnsOf({ a: { type: "integer" } }, { flatten: false, flattenMaxDepth: 0, nestedTypes: "struct", headerFormat: null })),
+    ).toBeUndefined();
   });
 
   it("DuckDB reads DECIMAL and JSON values exactly through the generated projection (parquet and csv)", async () => {
@@ -107,7 +112,9 @@ describe("exactTextRewriter (CSV/Parquet spool)", () => {
     const rewrite = exactTextRewriter(columns);
     writeFileSync(
       spool,
-      records.map((raw, i) => encode({ record: JSON.parse(raw), rawText: raw, timeExtracted: undefined, version: undefined }, i + 1, "", undefined, rewrite)).join(""),
+      records
+        .map((raw, i) => encode({ record: JSON.parse(raw), rawText: raw, timeExtracted: undefined, version: undefined }, i + 1, "", undefined, rewrite))
+        .join(""),
     );
     const db = await DuckDBInstance.create(":memory:");
     const conn = await db.connect();
@@ -118,7 +125,12 @@ describe("exactTextRewriter (CSV/Parquet spool)", () => {
           `SELECT id::VARCHAR AS id, price::VARCHAR AS price, extra::VARCHAR AS extra, n FROM (SELECT ${select} FROM read_ndjson(${quoteLiteral(spool)}, columns=${readColumns}))`,
         );
         expect(reader.getRowObjectsJson()).toEqual([
-          { id: "99999999999999999", price: "12345678901234567.89", extra: `{"x":0.1000000000000000055511151231257827,"big":123456789012345678901234567890}`, n: 0.1 },
+          {
+            id: "99999999999999999",
+            price: "12345678901234567.89",
+            extra: `{"x":0.1000000000000000055511151231257827,"big":123456789012345678901234567890}`,
+            n: 0.1,
+          },
           { id: "-1", price: "-0.01", extra: `"text"`, n: 1e300 },
           { id: "2", price: null, extra: null, n: null },
         ]);

@@ -124,7 +124,9 @@ describe("columnsOf", () => {
   it("very wide nested objects become JSON columns so the file has a bounded number of leaf columns", () => {
     const wide = (n: number) => ({
       type: "object",
-      properties: Object.fromEntries(Array.from({ length: n }, (_, i) => [`f${i}`, { type: "object", properties: { a: { type: "string" }, b: { type: "number" } } }])),
+      properties: Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [`f${i}`, { type: "object", properties: { a: { type: "string" }, b: { type: "number" } } }]),
+      ),
     });
     const cols = columnsOf({ id: { type: "integer" }, small: wide(3), huge: wide(5000) }, opts());
     expect(cols.map((c) => c.name)).toEqual(["id", "small", "huge"]);

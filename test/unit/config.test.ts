@@ -51,12 +51,7 @@ describe("settings schema", () => {
 
   it("requires bucket only and marks secrets write-only without defaults", () => {
     expect(configSchema().required).toEqual(["bucket"]);
-    expect(secretNames()).toEqual([
-      "aws_access_key_id",
-      "aws_secret_access_key",
-      "aws_session_token",
-      "external_id",
-    ]);
+    expect(secretNames()).toEqual(["aws_access_key_id", "aws_secret_access_key", "aws_session_token", "external_id"]);
     for (const name of secretNames()) {
       expect(properties[name]?.writeOnly, name).toBe(true);
       expect(properties[name], name).not.toHaveProperty("default");
@@ -229,7 +224,7 @@ describe("loadConfig", () => {
           "TARGET_S3_BUCKET=dotenv-bucket",
           "export TARGET_S3_AWS_REGION = eu-central-1 # a comment",
           "TARGET_S3_FILE_TYPE=parquet",
-          "TARGET_S3_OBJECT_TAGS='{\"a\": \"b\"}'",
+          'TARGET_S3_OBJECT_TAGS=\'{"a": "b"}\'',
           'TARGET_S3_CONNECTION_ID="run one"',
           "AWS_PROFILE=dev",
           "",
@@ -320,8 +315,7 @@ describe("loadConfig", () => {
   });
 
   it("checks the remaining cross-setting rules", () => {
-    const problems = (config: object): string[] =>
-      configError(() => loadConfig([file("c.json", { bucket: "b", ...config })], {}, dir)).problems;
+    const problems = (config: object): string[] => configError(() => loadConfig([file("c.json", { bucket: "b", ...config })], {}, dir)).problems;
     expect(problems({ aws_access_key_id: "AKIA" })).toEqual([expect.stringMatching(/^aws_access_key_id: .*without aws_secret_access_key/)]);
     expect(problems({ aws_session_token: "t" })).toEqual([expect.stringMatching(/^aws_session_token: needs aws_access_key_id/)]);
     expect(problems({ delimiter: "ab" })).toEqual([expect.stringMatching(/^delimiter: must be exactly 1 character/)]);
@@ -344,7 +338,9 @@ describe("loadConfig", () => {
     ]);
     expect(problems({ object_metadata: { big: "x".repeat(3000) } })).toEqual([expect.stringMatching(/^object_metadata: .*2 KB/)]);
     expect(problems({ object_metadata: { "bad name": "x" } })).toEqual([expect.stringMatching(/^object_metadata: the name "bad name"/)]);
-    expect(problems({ max_batch_age_seconds: 0 })).toEqual([expect.stringMatching(/^max_batch_age_seconds: 0 is out of range: use a number greater than 0 seconds/)]);
+    expect(problems({ max_batch_age_seconds: 0 })).toEqual([
+      expect.stringMatching(/^max_batch_age_seconds: 0 is out of range: use a number greater than 0 seconds/),
+    ]);
     expect(problems({ header: "yes" })).toEqual([expect.stringMatching(/^header: must be a boolean, got "yes"/)]);
     expect(problems({ cursor_field: { orders: 1 } })).toEqual([expect.stringMatching(/^cursor_field\.orders: must be a string/)]);
   });
@@ -404,7 +400,9 @@ describe("loadConfig", () => {
 
   it("refuses settings that would silently do something else: ARN or half-written URI buckets, date formats without %, date folders deterministic_keys drops", () => {
     const problems = (extra: Record<string, unknown>): string[] => configError(() => loadConfig([file("c.json", { bucket: "b", ...extra })], {}, dir)).problems;
-    expect(problems({ bucket: "arn:aws:s3:::lake" })).toEqual(['bucket: "arn:aws:s3:::lake" is a bucket ARN, not a bucket name: use "lake" (from config file \'c.json\').']);
+    expect(problems({ bucket: "arn:aws:s3:::lake" })).toEqual([
+      'bucket: "arn:aws:s3:::lake" is a bucket ARN, not a bucket name: use "lake" (from config file \'c.json\').',
+    ]);
     expect(problems({ bucket: "arn:aws-cn:s3:::lake/raw" })[0]).toContain('use "s3://lake/raw"');
     expect(problems({ bucket: "arn:aws:s3:us-east-1:123456789012:accesspoint/ap" })[0]).toMatch(/is an ARN .*use the bucket's name/);
     expect(problems({ bucket: "s3:/lake/x" })).toEqual(['bucket: "s3:/lake/x" is not an s3:// URI: write "s3://lake/x" (from config file \'c.json\').']);
@@ -425,9 +423,7 @@ describe("loadConfig", () => {
     file("trailing.json", '{"bucket": "b",\n}');
     file("array.json", "[]");
     file("empty.json", "  \n");
-    const error = configError(() =>
-      loadConfig(["missing.json", "folder.json", "bad.json", "trailing.json", "array.json", "empty.json"], {}, dir),
-    );
+    const error = configError(() => loadConfig(["missing.json", "folder.json", "bad.json", "trailing.json", "array.json", "empty.json"], {}, dir));
     expect(error.message.split("\n")[0]).toBe("Cannot read configuration");
     expect(error.problems).toEqual([
       expect.stringMatching(/^config file 'missing.json' not found \(looked for .*missing.json\)/),

@@ -8,8 +8,7 @@ import { baseCredentials, describeSource, stsOptionsOf } from "../../src/s3/cred
 import { folderOf, grantHint, grantResource, iamActionsFor, partitionOf } from "../../src/s3/iam.js";
 import { isRetryableS3Error, s3ErrorFacts } from "../../src/s3/error-facts.js";
 
-const settings = (extra: Partial<Settings>): Settings =>
-  ({ aws_region: "eu-west-1", sts_endpoint: undefined, max_retries: 5, ...extra }) as Settings;
+const settings = (extra: Partial<Settings>): Settings => ({ aws_region: "eu-west-1", sts_endpoint: undefined, max_retries: 5, ...extra }) as Settings;
 
 describe("credential source", () => {
   it("keys (with session token) win over a profile; a profile over the default chain", () => {

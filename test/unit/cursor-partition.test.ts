@@ -1,11 +1,5 @@
 import { describe, it, expect } from "vitest";
-import {
-  NULL_CURSOR,
-  NULL_PARTITION_ID,
-  cursorPartitionId,
-  parseCursor,
-  type CursorValue,
-} from "../../src/s3/cursor-partition.js";
+import { NULL_CURSOR, NULL_PARTITION_ID, cursorPartitionId, parseCursor, type CursorValue } from "../../src/s3/cursor-partition.js";
 import { CURSOR_MACROS, KeyTemplate, type KeyContext } from "../../src/s3/key-template.js";
 
 const at = (iso: string): CursorValue => ({ kind: "instant", epochMs: Date.parse(iso) });
@@ -69,8 +63,13 @@ function ctx(cursor: CursorValue, timeZone = "UTC"): KeyContext {
 describe("cursorPartitionId", () => {
   it("a 3-day spread becomes 3 partitions with the right keys", () => {
     const values = [
-      "2025-04-12T00:00:00Z", "2025-04-12T23:59:59Z", "2025-04-13T08:00:00Z", "2025-04-13T12:00:00+02:00",
-      "2025-04-14T00:00:01Z", "2025-04-14", "2025-04-14T23:00:00Z",
+      "2025-04-12T00:00:00Z",
+      "2025-04-12T23:59:59Z",
+      "2025-04-13T08:00:00Z",
+      "2025-04-13T12:00:00+02:00",
+      "2025-04-14T00:00:01Z",
+      "2025-04-14",
+      "2025-04-14T23:00:00Z",
     ];
     const groups = new Map<string, string[]>();
     for (const v of values) {
@@ -113,7 +112,9 @@ describe("cursorPartitionId", () => {
     expect(cursorPartitionId(t.cursorNeeds, parseCursor("2025-04-14"), "America/New_York")).toBe(
       cursorPartitionId(t.cursorNeeds, parseCursor("2025-04-14T04:00:00Z"), "America/New_York"),
     );
-    expect(cursorPartitionId(t.cursorNeeds, parseCursor("2025-04-14"), "UTC")).toBe(cursorPartitionId(t.cursorNeeds, parseCursor("2025-04-14T00:00:00Z"), "UTC"));
+    expect(cursorPartitionId(t.cursorNeeds, parseCursor("2025-04-14"), "UTC")).toBe(
+      cursorPartitionId(t.cursorNeeds, parseCursor("2025-04-14T00:00:00Z"), "UTC"),
+    );
   });
 
   it("null cursors go to the __null__ partition", () => {
@@ -129,7 +130,9 @@ describe("cursorPartitionId", () => {
     expect(cursorPartitionId(none.cursorNeeds, parseCursor("2025-04-14T11:23:45Z"), "UTC")).toBe("");
     expect(cursorPartitionId(none.cursorNeeds, NULL_CURSOR, "UTC")).toBe("");
     const month = KeyTemplate.parse("{cursor_month}/{part}");
-    expect(cursorPartitionId(month.cursorNeeds, parseCursor("2024-04-01"), "UTC")).toBe(cursorPartitionId(month.cursorNeeds, parseCursor("2025-04-30T23:00:00Z"), "UTC"));
+    expect(cursorPartitionId(month.cursorNeeds, parseCursor("2024-04-01"), "UTC")).toBe(
+      cursorPartitionId(month.cursorNeeds, parseCursor("2025-04-30T23:00:00Z"), "UTC"),
+    );
     const seconds = KeyTemplate.parse("{cursor_date_time}");
     expect(cursorPartitionId(seconds.cursorNeeds, parseCursor("2025-04-14T11:23:45.001Z"), "UTC")).toBe(
       cursorPartitionId(seconds.cursorNeeds, parseCursor("2025-04-14T11:23:45.999Z"), "UTC"),

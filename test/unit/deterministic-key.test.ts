@@ -11,7 +11,11 @@ describe("deterministicTemplate", () => {
   });
   it("refuses clock macros, a clock date partition, a template without the batch id, and record metadata, listing each", () => {
     try {
-      deterministicTemplate({ key_template: "{stream_name}/{date_partition}/{timestamp}-{part}.{extension}", date_partition_format: "%Y", add_record_metadata: true });
+      deterministicTemplate({
+        key_template: "{stream_name}/{date_partition}/{timestamp}-{part}.{extension}",
+        date_partition_format: "%Y",
+        add_record_metadata: true,
+      });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);

@@ -22,7 +22,13 @@ function anchors(text: string): Set<string> {
   for (const line of text.split("\n")) {
     if (line.startsWith("```")) inCode = !inCode;
     const m = inCode ? null : /^#{1,6} (.*)$/.exec(line);
-    if (m) out.add((m[1] ?? "").toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-"));
+    if (m)
+      out.add(
+        (m[1] ?? "")
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N} _-]/gu, "")
+          .replace(/ /g, "-"),
+      );
   }
   return out;
 }

@@ -102,15 +102,61 @@ function meltanoBlock(): string {
 
 /** From Meltano's project schema ($defs.plugins.loaders and $defs.base_setting). */
 const MELTANO = {
-  loaderCapabilities: ["about", "stream-maps", "activate-version", "batch", "soft-delete", "hard-delete", "datatype-failsafe", "schema-flattening", "structured-logging"],
+  loaderCapabilities: [
+    "about",
+    "stream-maps",
+    "activate-version",
+    "batch",
+    "soft-delete",
+    "hard-delete",
+    "datatype-failsafe",
+    "schema-flattening",
+    "structured-logging",
+  ],
   loaderKeys: [
-    "annotations", "name", "description", "plugin_type", "repo", "ext_repo", "inherit_from", "pip_url", "variant", "namespace", "config", "label",
-    "logo_url", "python", "executable", "settings", "docs", "settings_group_validation", "commands", "requires", "requires_meltano", "env",
-    "capabilities", "dialect",
+    "annotations",
+    "name",
+    "description",
+    "plugin_type",
+    "repo",
+    "ext_repo",
+    "inherit_from",
+    "pip_url",
+    "variant",
+    "namespace",
+    "config",
+    "label",
+    "logo_url",
+    "python",
+    "executable",
+    "settings",
+    "docs",
+    "settings_group_validation",
+    "commands",
+    "requires",
+    "requires_meltano",
+    "env",
+    "capabilities",
+    "dialect",
   ],
   settingKeys: [
-    "annotations", "name", "aliases", "label", "value", "placeholder", "kind", "description", "tooltip", "documentation", "hidden", "sensitive",
-    "env", "value_processor", "value_post_processor", "oauth", "options",
+    "annotations",
+    "name",
+    "aliases",
+    "label",
+    "value",
+    "placeholder",
+    "kind",
+    "description",
+    "tooltip",
+    "documentation",
+    "hidden",
+    "sensitive",
+    "env",
+    "value_processor",
+    "value_post_processor",
+    "oauth",
+    "options",
   ],
   /** `hidden` and `password` are listed as deprecated. */
   kinds: ["oauth", "date_iso8601", "file", "email", "integer", "decimal", "options", "object", "array", "boolean", "string"],
@@ -212,12 +258,14 @@ describe("docs/meltano.md meltano.yml example", () => {
       const schema = properties[name];
       if (schema?.enum) expect(schema.enum, name).toContain(value);
       const types = schema ? settingTypes(schema) : [];
-      expect(types, name).toContain(typeof value === "number" ? (Number.isInteger(value) ? (types.includes("integer") ? "integer" : "number") : "number") : typeof value);
+      expect(types, name).toContain(
+        typeof value === "number" ? (Number.isInteger(value) ? (types.includes("integer") ? "integer" : "number") : "number") : typeof value,
+      );
     }
   });
 
   it("reads the YAML subset it claims to (self-check of the reader)", () => {
-    expect(parseYaml("a:\n  - name: x\n    kind: y\n  - name: z\nb: [p, q]\nc: \"%Y\"\nd:\n- 1\n- true\n")).toEqual({
+    expect(parseYaml('a:\n  - name: x\n    kind: y\n  - name: z\nb: [p, q]\nc: "%Y"\nd:\n- 1\n- true\n')).toEqual({
       a: [{ name: "x", kind: "y" }, { name: "z" }],
       b: ["p", "q"],
       c: "%Y",

@@ -6,7 +6,8 @@ const multiple = (v: string, m: string) => isMultipleOf(dec(v), dec(m));
 
 describe("exact decimals on the number's text", () => {
   it("multipleOf of decimals that break binary floating point", () => {
-    for (const v of ["302.28", "19.99", "1.1", "0.07", "10000.00", "0", "-0.01", "12345678901234567.89", "1e-2", "1.10"]) expect(multiple(v, "0.01"), v).toBe(true);
+    for (const v of ["302.28", "19.99", "1.1", "0.07", "10000.00", "0", "-0.01", "12345678901234567.89", "1e-2", "1.10"])
+      expect(multiple(v, "0.01"), v).toBe(true);
     expect(multiple("1.0000000000000001", "0.01")).toBe(false);
     expect(multiple("0.001", "0.01")).toBe(false);
     expect(multiple("1e-7", "1e-7")).toBe(true);

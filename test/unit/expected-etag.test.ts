@@ -36,8 +36,23 @@ describe("ExpectedEtag", () => {
     e.update(randomBytes(partSize + 1));
     const md5Etag = quoted(md5(Buffer.from("x")));
     expect(e.etags([{ PartNumber: 1, ETag: md5Etag }])).toEqual([]);
-    expect(e.etags([{ PartNumber: 1, ETag: md5Etag }, { PartNumber: 3, ETag: md5Etag }])).toEqual([]);
-    expect(e.etags([{ PartNumber: 1, ETag: md5Etag }, { PartNumber: 2, ETag: '"kms-opaque-etag"' }])).toEqual([]);
-    expect(e.etags([{ PartNumber: 1, ETag: md5Etag }, { PartNumber: 2, ETag: md5Etag }])).toHaveLength(1);
+    expect(
+      e.etags([
+        { PartNumber: 1, ETag: md5Etag },
+        { PartNumber: 3, ETag: md5Etag },
+      ]),
+    ).toEqual([]);
+    expect(
+      e.etags([
+        { PartNumber: 1, ETag: md5Etag },
+        { PartNumber: 2, ETag: '"kms-opaque-etag"' },
+      ]),
+    ).toEqual([]);
+    expect(
+      e.etags([
+        { PartNumber: 1, ETag: md5Etag },
+        { PartNumber: 2, ETag: md5Etag },
+      ]),
+    ).toHaveLength(1);
   });
 });

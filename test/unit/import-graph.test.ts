@@ -58,7 +58,9 @@ describe("src import graph", () => {
   });
 
   it("keeps src/s3 free of src/pipeline imports", () => {
-    const bad = [...graph].filter(([f]) => name(f).startsWith("s3/")).flatMap(([f, deps]) => deps.filter((d) => name(d).startsWith("pipeline/")).map((d) => `${name(f)} → ${name(d)}`));
+    const bad = [...graph]
+      .filter(([f]) => name(f).startsWith("s3/"))
+      .flatMap(([f, deps]) => deps.filter((d) => name(d).startsWith("pipeline/")).map((d) => `${name(f)} → ${name(d)}`));
     expect(bad).toEqual([]);
   });
 });

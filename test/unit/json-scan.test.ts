@@ -24,7 +24,9 @@ describe("skipValue over objects and arrays", () => {
   it("gives the same answer inside long texts, and for huge values", () => {
     const pad = "z".repeat(70_000);
     for (const value of tricky) {
-      const long = value.startsWith("{") ? `{"pad":"${pad}",${value.slice(1) === "}" ? `"x":0}` : value.slice(1)}` : `["${pad}",${value.slice(1) === "]" ? "0]" : value.slice(1)}`;
+      const long = value.startsWith("{")
+        ? `{"pad":"${pad}",${value.slice(1) === "}" ? `"x":0}` : value.slice(1)}`
+        : `["${pad}",${value.slice(1) === "]" ? "0]" : value.slice(1)}`;
       expect(JSON.parse(long)).toBeDefined();
       const text = `${long},"after":"}"`;
       expect(skipValue(text, 0)).toBe(long.length);

@@ -102,9 +102,7 @@ describe("details", () => {
     const t = KeyTemplate.parse("{stream_name}/{date_partition}/{part}.csv");
     expect(t.render(ctx({ datePartitionFormat: null }))).toBe("sales_summary_daily/00001.csv");
     expect(t.render(ctx({ datePartitionFormat: "%Y%m%dT%H" }))).toBe("sales_summary_daily/20250414T11/00001.csv");
-    expect(t.render(ctx({ datePartitionFormat: "year=%Y/month=%m/day=%d" }))).toBe(
-      "sales_summary_daily/year=2025/month=04/day=14/00001.csv",
-    );
+    expect(t.render(ctx({ datePartitionFormat: "year=%Y/month=%m/day=%d" }))).toBe("sales_summary_daily/year=2025/month=04/day=14/00001.csv");
     expect(t.render(ctx({ datePartitionFormat: "%Y%m%d", timeZone: "Asia/Kolkata", runStart: new Date("2025-04-14T20:00:00Z") }))).toBe(
       "sales_summary_daily/20250415/00001.csv",
     );

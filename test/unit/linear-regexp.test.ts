@@ -26,7 +26,9 @@ describe("patterns run in linear time (RE2)", () => {
 
   it("a pattern RE2 cannot run is refused when the schema is compiled, in one sentence", () => {
     const compile = () => compileRecordChecker({ type: "object", properties: { x: { type: "string", pattern: "^(a)\\1$" } } });
-    expect(compile).toThrow(/pattern "\^\(a\)\\\\1\$" cannot be run in linear time by RE2 .*simplify the pattern in the schema, or set validate_constraints to ignore/);
+    expect(compile).toThrow(
+      /pattern "\^\(a\)\\\\1\$" cannot be run in linear time by RE2 .*simplify the pattern in the schema, or set validate_constraints to ignore/,
+    );
     expect(() => compileRecordChecker({ type: "object", properties: { x: { type: "string", pattern: "^(?=a)" } } })).toThrow(/linear time/);
     // With validate_constraints=ignore the pattern is not compiled at all.
     expect(() => compileRecordChecker({ type: "object", properties: { x: { type: "string", pattern: "^(a)\\1$" } } }, { constraints: false })).not.toThrow();

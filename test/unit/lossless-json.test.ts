@@ -30,10 +30,10 @@ describe("lossless-json", () => {
     expect((v["big"] as LosslessNumber).text).toBe("99999999999999999");
     expect((v["big"] as LosslessNumber).isSafe).toBe(false);
     expect(new LosslessNumber("12.5").isSafe).toBe(true);
-    expect(v["s"]).toBe("\u0000\n\"");
-    expect(stringifyLossless(v as never)).toBe(text.replace(`"\\u0000\\n\\""`, JSON.stringify("\u0000\n\"")));
+    expect(v["s"]).toBe('\u0000\n"');
+    expect(stringifyLossless(v as never)).toBe(text.replace(`"\\u0000\\n\\""`, JSON.stringify('\u0000\n"')));
     expect(() => parseLossless("{} x")).toThrow();
-    expect(() => parseLossless("{\"a\":01}")).toThrow();
+    expect(() => parseLossless('{"a":01}')).toThrow();
   });
 
   it("keeps __proto__ as a plain member", () => {

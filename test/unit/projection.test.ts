@@ -4,9 +4,24 @@ import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { columnsOf, type Column, type ColumnOptions } from "../../src/schema/columns.js";
-import { duckType, WIDE_READ_COLUMNS, LINE_FIELD, METADATA_COLUMNS, projectionSql, quoteIdent, quoteLiteral, RECEIVED_FIELD } from "../../src/schema/projection.js";
+import {
+  duckType,
+  WIDE_READ_COLUMNS,
+  LINE_FIELD,
+  METADATA_COLUMNS,
+  projectionSql,
+  quoteIdent,
+  quoteLiteral,
+  RECEIVED_FIELD,
+} from "../../src/schema/projection.js";
 
-const opts = (extra: Partial<ColumnOptions> = {}): ColumnOptions => ({ flatten: false, flattenMaxDepth: 3, nestedTypes: "struct", headerFormat: null, ...extra });
+const opts = (extra: Partial<ColumnOptions> = {}): ColumnOptions => ({
+  flatten: false,
+  flattenMaxDepth: 3,
+  nestedTypes: "struct",
+  headerFormat: null,
+  ...extra,
+});
 const BATCHED = new Date("2024-05-06T07:08:09.123Z");
 
 describe("quoting", () => {
@@ -31,9 +46,15 @@ describe("duckType", () => {
     expect(duckType({ kind: "time" })).toBe("TIME");
     expect(duckType({ kind: "json" })).toBe("JSON");
     expect(duckType({ kind: "list", items: { kind: "integer" } })).toBe("BIGINT[]");
-    expect(duckType({ kind: "struct", fields: new Map([["a b", { kind: "string" }], ["c", { kind: "list", items: { kind: "date" } }]]) })).toBe(
-      `STRUCT("a b" VARCHAR, "c" DATE[])`,
-    );
+    expect(
+      duckType({
+        kind: "struct",
+        fields: new Map([
+          ["a b", { kind: "string" }],
+          ["c", { kind: "list", items: { kind: "date" } }],
+        ]),
+      }),
+    ).toBe(`STRUCT("a b" VARCHAR, "c" DATE[])`);
   });
 });
 
@@ -54,9 +75,13 @@ describe("projectionSql (text)", () => {
   it("parquet keeps types; csv formats date-times as UTC text and nested values as JSON text", () => {
     const parquet = projectionSql(columns, { format: "parquet", metadata: false, batchedAt: BATCHED }).select;
     // Date-times: the direct cast, and the rewrite (upper case, seconds added) only where it fails.
-    expect(parquet).toMatch(/^"record"\."id" AS "id", coalesce\(TRY_CAST\("record"\."at" AS TIMESTAMPTZ\), CAST\(regexp_replace\(upper\("record"\."at"\), .*\) AS TIMESTAMPTZ\)\) AS "at", "record"\."o" AS "o"$/);
+    expect(parquet).toMatch(
+      /^"record"\."id" AS "id", coalesce\(TRY_CAST\("record"\."at" AS TIMESTAMPTZ\), CAST\(regexp_replace\(upper\("record"\."at"\), .*\) AS TIMESTAMPTZ\)\) AS "at", "record"\."o" AS "o"$/,
+    );
     const csv = projectionSql(columns, { format: "csv", metadata: false, batchedAt: BATCHED }).select;
-    expect(csv).toMatch(/strftime\(coalesce\(TRY_CAST\("record"\."at" AS TIMESTAMPTZ\), CAST\(regexp_replace\(upper\("record"\."at"\), .*\) AS TIMESTAMPTZ\)\), '%Y-%m-%dT%H:%M:%S\.%fZ'\) AS "at"/);
+    expect(csv).toMatch(
+      /strftime\(coalesce\(TRY_CAST\("record"\."at" AS TIMESTAMPTZ\), CAST\(regexp_replace\(upper\("record"\."at"\), .*\) AS TIMESTAMPTZ\)\), '%Y-%m-%dT%H:%M:%S\.%fZ'\) AS "at"/,
+    );
     expect(csv).toContain(`CAST(to_json("record"."o") AS VARCHAR) AS "o"`);
   });
 
@@ -138,7 +163,7 @@ describe("projectionSql (run by DuckDB)", () => {
   });
 
   it("a record wider than WIDE_READ_COLUMNS is picked apart from one list of paths, with the same values", async () => {
-    const padded: Record<string, unknown> = { ...schema, "we\"ird.name": { type: "string" } };
+    const padded: Record<string, unknown> = { ...schema, 'we"ird.name': { type: "string" } };
     for (let i = 0; i < WIDE_READ_COLUMNS; i++) padded[`pad_${i}`] = { type: ["null", "string"] };
     const records = [
       `{"id":99999999999999999,"n":1e-7,"ok":true,"at":"2024-01-02T03:04:05.123456+02:00","d":"2024-02-29","o":{"x":1,"s":"q\\""},"arr":["a"],"we\\"ird.name":"w","pad_999":"last"}`,
@@ -148,9 +173,16 @@ describe("projectionSql (run by DuckDB)", () => {
       for (const format of ["csv", "parquet"] as const) {
         // The same column nodes both ways (past 1,000 leaves columnsOf turns the widest nested columns into JSON).
         const columns = columnsOf(padded, opts({ nestedTypes: nested }));
-        const narrow = await run(columns.filter((c) => !c.name.startsWith("pad_")), format, records, true);
+        const narrow = await run(
+          columns.filter((c) => !c.name.startsWith("pad_")),
+          format,
+          records,
+          true,
+        );
         const wide = await run(columns, format, records, true);
-        expect(projectionSql(columnsOf(padded, opts()), { format, metadata: false, batchedAt: BATCHED }).from("R")).toMatch(/^\(SELECT \*, json_extract_string\(record, \[/);
+        expect(projectionSql(columnsOf(padded, opts()), { format, metadata: false, batchedAt: BATCHED }).from("R")).toMatch(
+          /^\(SELECT \*, json_extract_string\(record, \[/,
+        );
         wide.forEach((row, i) => {
           const { pad_999: last, ...rest } = row;
           for (const k of Object.keys(rest)) if (k.startsWith("pad_")) delete rest[k];
@@ -198,7 +230,10 @@ describe("projectionSql (run by DuckDB)", () => {
   });
 
   it("flattened columns take values by path; header casing renames only", async () => {
-    const cols = columnsOf({ id: { type: "integer" }, o: { type: "object", properties: { x: { type: "integer" }, s: { type: "string" } } } }, opts({ flatten: true, headerFormat: "upper" }));
+    const cols = columnsOf(
+      { id: { type: "integer" }, o: { type: "object", properties: { x: { type: "integer" }, s: { type: "string" } } } },
+      opts({ flatten: true, headerFormat: "upper" }),
+    );
     expect(cols.map((c) => c.name)).toEqual(["ID", "O__X", "O__S"]);
     const rows = await run(cols, "csv", [`{"id":1,"o":{"s":"t"}}`]);
     expect(rows).toEqual([{ ID: "1", O__X: null, O__S: "t" }]);

@@ -1,14 +1,6 @@
 import { describe, it, expect } from "vitest";
 import { ConfigError } from "../../src/errors.js";
-import {
-  MAX_KEY_BYTES,
-  decodeSegment,
-  joinKey,
-  safeLiteralSegment,
-  safeSegment,
-  utf8Length,
-  validateKeyLiteral,
-} from "../../src/s3/safe-key.js";
+import { MAX_KEY_BYTES, decodeSegment, joinKey, safeLiteralSegment, safeSegment, utf8Length, validateKeyLiteral } from "../../src/s3/safe-key.js";
 
 describe("safeSegment table (documented in safe-key.ts)", () => {
   const table: Array<[string, string]> = [
@@ -54,9 +46,48 @@ function mulberry(seed: number): () => number {
 }
 
 const ALPHABET = [
-  "a", "Z", "0", ".", "/", "\\", "~", "%", " ", ":", "?", "!", "=", "-", "_", "*", "'", "(", ")",
-  "\u0000", "\u0001", "\u001f", "\u007f", "\u0085", "é", "日", "😀", "\ud800", "\udc00", "~2E", "~7E", "..", "//",
-  "\u200b", "\u2028", "+", "&", "#", "[", "]", "\t", "\n",
+  "a",
+  "Z",
+  "0",
+  ".",
+  "/",
+  "\\",
+  "~",
+  "%",
+  " ",
+  ":",
+  "?",
+  "!",
+  "=",
+  "-",
+  "_",
+  "*",
+  "'",
+  "(",
+  ")",
+  "\u0000",
+  "\u0001",
+  "\u001f",
+  "\u007f",
+  "\u0085",
+  "é",
+  "日",
+  "😀",
+  "\ud800",
+  "\udc00",
+  "~2E",
+  "~7E",
+  "..",
+  "//",
+  "\u200b",
+  "\u2028",
+  "+",
+  "&",
+  "#",
+  "[",
+  "]",
+  "\t",
+  "\n",
 ];
 
 function randomString(rand: () => number): string {

@@ -42,7 +42,10 @@ describe("recordShaper (JSON formats with flattening or casing)", () => {
   });
 
   it("renames with header casing", () => {
-    const columns = columnsOf({ Id: { type: "integer" }, name: { type: "string" } }, { flatten: false, flattenMaxDepth: 0, nestedTypes: "json", headerFormat: "upper" });
+    const columns = columnsOf(
+      { Id: { type: "integer" }, name: { type: "string" } },
+      { flatten: false, flattenMaxDepth: 0, nestedTypes: "json", headerFormat: "upper" },
+    );
     const raw = `{"name":"x","Id":18446744073709551616}`;
     expect(recordShaper(columns)(JSON.parse(raw), raw)).toEqual([
       ["ID", "18446744073709551616"],
@@ -52,10 +55,16 @@ describe("recordShaper (JSON formats with flattening or casing)", () => {
 
   it("a collision after flattening names both paths", () => {
     expect(() =>
-      columnsOf({ a__b: { type: "string" }, a: { type: "object", properties: { b: { type: "string" } } } }, { flatten: true, flattenMaxDepth: 3, nestedTypes: "json", headerFormat: null }),
+      columnsOf(
+        { a__b: { type: "string" }, a: { type: "object", properties: { b: { type: "string" } } } },
+        { flatten: true, flattenMaxDepth: 3, nestedTypes: "json", headerFormat: null },
+      ),
     ).toThrow(ColumnCollisionError);
     expect(() =>
-      columnsOf({ a__b: { type: "string" }, a: { type: "object", properties: { b: { type: "string" } } } }, { flatten: true, flattenMaxDepth: 3, nestedTypes: "json", headerFormat: null }),
+      columnsOf(
+        { a__b: { type: "string" }, a: { type: "object", properties: { b: { type: "string" } } } },
+        { flatten: true, flattenMaxDepth: 3, nestedTypes: "json", headerFormat: null },
+      ),
     ).toThrow(/'a__b' and 'a.b'/);
   });
 

@@ -65,17 +65,33 @@ describe("parseSingerLine", () => {
     expect(() => parseSingerLine(`{"type":"record","stream":"s","record":{}}`, 4)).toThrow(
       "line 4: message type 'record' is not a Singer message type: write 'RECORD' (types are upper case)",
     );
-    for (const type of ["Schema", "state", "Activate_Version", "batch"]) expect(() => parseSingerLine(JSON.stringify({ type }), 1)).toThrow(/is not a Singer message type: write '[A-Z_]+'/);
+    for (const type of ["Schema", "state", "Activate_Version", "batch"])
+      expect(() => parseSingerLine(JSON.stringify({ type }), 1)).toThrow(/is not a Singer message type: write '[A-Z_]+'/);
   });
 
   it("parses BATCH messages as the Singer SDK writes them", () => {
-    const line = JSON.stringify({ type: "BATCH", stream: "s", encoding: { format: "jsonl", compression: "gzip" }, manifest: ["file:///tmp/a.jsonl.gz", "s3://b/k.jsonl.gz"] });
-    expect(parseSingerLine(line, 1)).toEqual({ type: "BATCH", stream: "s", format: "jsonl", compression: "gzip", manifest: ["file:///tmp/a.jsonl.gz", "s3://b/k.jsonl.gz"] });
+    const line = JSON.stringify({
+      type: "BATCH",
+      stream: "s",
+      encoding: { format: "jsonl", compression: "gzip" },
+      manifest: ["file:///tmp/a.jsonl.gz", "s3://b/k.jsonl.gz"],
+    });
+    expect(parseSingerLine(line, 1)).toEqual({
+      type: "BATCH",
+      stream: "s",
+      format: "jsonl",
+      compression: "gzip",
+      manifest: ["file:///tmp/a.jsonl.gz", "s3://b/k.jsonl.gz"],
+    });
     const parquet = JSON.stringify({ type: "BATCH", stream: "s", encoding: { format: "parquet", compression: "snappy" }, manifest: [] });
     expect(parseSingerLine(parquet, 1)).toMatchObject({ format: "parquet", compression: "none" });
     expect(() => parseSingerLine(`{"type":"BATCH","stream":"s"}`, 3)).toThrow(/line 3: the BATCH for stream 's' has no "encoding" object/);
-    expect(() => parseSingerLine(`{"type":"BATCH","stream":"s","encoding":{"format":"csv"},"manifest":[]}`, 3)).toThrow(/encoding format "csv": target-s3 reads "jsonl" and "parquet"/);
-    expect(() => parseSingerLine(`{"type":"BATCH","stream":"s","encoding":{"format":"jsonl","compression":"zstd"},"manifest":[]}`, 3)).toThrow(/compression "zstd"/);
+    expect(() => parseSingerLine(`{"type":"BATCH","stream":"s","encoding":{"format":"csv"},"manifest":[]}`, 3)).toThrow(
+      /encoding format "csv": target-s3 reads "jsonl" and "parquet"/,
+    );
+    expect(() => parseSingerLine(`{"type":"BATCH","stream":"s","encoding":{"format":"jsonl","compression":"zstd"},"manifest":[]}`, 3)).toThrow(
+      /compression "zstd"/,
+    );
     expect(() => parseSingerLine(`{"type":"BATCH","stream":"s","encoding":{"format":"jsonl"},"manifest":"x"}`, 3)).toThrow(/no "manifest" list/);
   });
 
@@ -104,7 +120,11 @@ describe("parseSingerLine", () => {
       ["SCHEMA with array properties", `{"type":"SCHEMA","stream":"s","schema":{"properties":[]}}`, /no "properties"/],
       ["SCHEMA with a bad property", `{"type":"SCHEMA","stream":"s","schema":{"properties":{"a":5}}}`, /declares property 'a' as a number/],
       ["bad key_properties", `{"type":"SCHEMA","stream":"s","schema":{"properties":{}},"key_properties":"id"}`, /"key_properties" that is not a list/],
-      ["bad bookmark_properties", `{"type":"SCHEMA","stream":"s","schema":{"properties":{}},"bookmark_properties":[1]}`, /"bookmark_properties" that is not a list/],
+      [
+        "bad bookmark_properties",
+        `{"type":"SCHEMA","stream":"s","schema":{"properties":{}},"bookmark_properties":[1]}`,
+        /"bookmark_properties" that is not a list/,
+      ],
       ["SCHEMA without stream", `{"type":"SCHEMA","schema":{"properties":{}}}`, /the SCHEMA message has no "stream" name/],
       ["STATE without value", `{"type":"STATE"}`, /the STATE message has no "value"/],
       ["ACTIVATE_VERSION without stream", `{"type":"ACTIVATE_VERSION","version":1}`, /ACTIVATE_VERSION message has no "stream"/],

@@ -4,14 +4,7 @@ import { describe, expect, it } from "vitest";
 import { aboutJson, aboutMarkdown, aboutText, CAPABILITIES } from "../../src/about.js";
 import { secretNames } from "../../src/config/secret-names.js";
 import { configSchema, packageRoot } from "../../src/config/schema.js";
-import {
-  buildSpec,
-  SETTINGS_DOC,
-  settingsTableOf,
-  renderSettingsMarkdown,
-  replaceSettingsTable,
-  specFileText,
-} from "../../scripts/generate-spec.js";
+import { buildSpec, SETTINGS_DOC, settingsTableOf, renderSettingsMarkdown, replaceSettingsTable, specFileText } from "../../scripts/generate-spec.js";
 
 const STALE = "is stale: run `npm run gen:spec` and commit the result";
 const root = packageRoot();
@@ -88,15 +81,7 @@ describe("docs/settings.md settings table", () => {
 describe("--about", () => {
   it("has the Singer SDK's JSON shape", () => {
     const about = aboutJson("1.2.3");
-    expect(Object.keys(about)).toEqual([
-      "name",
-      "description",
-      "version",
-      "sdk_version",
-      "supported_python_versions",
-      "capabilities",
-      "settings",
-    ]);
+    expect(Object.keys(about)).toEqual(["name", "description", "version", "sdk_version", "supported_python_versions", "capabilities", "settings"]);
     expect(about).toMatchObject({ name: "target-s3", version: "1.2.3", sdk_version: null, supported_python_versions: null });
     expect(about.description.length).toBeGreaterThan(20);
     expect(about.capabilities).toEqual(["about", "stream-maps", "batch", "validate-records", "schema-flattening"]);

@@ -6,12 +6,16 @@ import { parseExpression } from "../../src/maps/expression-parser.js";
 import { fromJson, fromLossless, PyDict, toJsonText, type PyValue } from "../../src/maps/py-value.js";
 import { parseLossless } from "../../src/schema/lossless-json.js";
 
-const RECORD = '{"email":"Ann.Lee@Example.com","amount":302.28,"big":9007199254740993,"qty":3,"name":"  bob smith ","tags":["a","b"],"price":19.99,"tiny":1e-7,"nothing":null}';
+const RECORD =
+  '{"email":"Ann.Lee@Example.com","amount":302.28,"big":9007199254740993,"qty":3,"name":"  bob smith ","tags":["a","b"],"price":19.99,"tiny":1e-7,"nothing":null}';
 
 function run(expression: string, record = RECORD): string {
   const rec = fromLossless(parseLossless(record)) as PyDict;
   const names = new Map<string, PyValue>(rec.map);
-  names.set("_", rec).set("record", rec).set("config", fromJson({ hash_seed: "01AW", limit: 10 }));
+  names
+    .set("_", rec)
+    .set("record", rec)
+    .set("config", fromJson({ hash_seed: "01AW", limit: 10 }));
   return toJsonText(evaluate(parseExpression(expression), names));
 }
 

@@ -87,8 +87,12 @@ describe("stream maps: schema", () => {
   });
 
   it("refuses to remove a key property, or a key property missing from the mapped stream", () => {
-    expect(() => mapper({ users: { id: null } }).schema(USERS)).toThrow(/removing key property 'id' of stream 'users' is not permitted: set __key_properties__/);
-    expect(() => mapper({ users: { __key_properties__: ["nope"] } }).schema(USERS)).toThrow(/key property 'nope' of stream 'users' is not in the mapped stream/);
+    expect(() => mapper({ users: { id: null } }).schema(USERS)).toThrow(
+      /removing key property 'id' of stream 'users' is not permitted: set __key_properties__/,
+    );
+    expect(() => mapper({ users: { __key_properties__: ["nope"] } }).schema(USERS)).toThrow(
+      /key property 'nope' of stream 'users' is not in the mapped stream/,
+    );
   });
 });
 
@@ -159,7 +163,7 @@ describe("stream maps: configuration", () => {
     expect(problems).toEqual([
       "stream_maps.users.email_fake: expression \"fake.email()\": Faker-generated values ('fake') are not supported by target-s3: mask with md5()/sha256() or drop the property with null",
       'stream_maps.users.bad: cannot parse expression "md5(": unexpected end of expression at character 5',
-      "stream_maps.users.n: must be an expression string, or null to remove the property (got 5; a constant is written as a string, e.g. \"5\" or \"'text'\")",
+      'stream_maps.users.n: must be an expression string, or null to remove the property (got 5; a constant is written as a string, e.g. "5" or "\'text\'")',
       "stream_maps.users.__unknown__: '__unknown__' is not a stream map option (the options are __alias__, __source__, __filter__, __key_properties__, __else__)",
       'stream_maps.users.__filter__: must be an expression string, e.g. "amount >= 10"',
       "stream_maps.__else__: only null is supported (remove every stream not named in stream_maps)",

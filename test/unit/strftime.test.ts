@@ -88,20 +88,44 @@ describe("validateStrftime", () => {
 describe("dateParts", () => {
   it("UTC fast path", () => {
     expect(dateParts(CLOCK, "UTC")).toEqual({
-      year: 2025, month: 4, day: 14, hour: 11, minute: 23, second: 45, micro: 123000, weekday: 1, offsetMinutes: 0, zoneName: "UTC",
+      year: 2025,
+      month: 4,
+      day: 14,
+      hour: 11,
+      minute: 23,
+      second: 45,
+      micro: 123000,
+      weekday: 1,
+      offsetMinutes: 0,
+      zoneName: "UTC",
     });
     expect(dateParts(CLOCK, "Etc/UTC").zoneName).toBe("UTC");
   });
 
   it("non-UTC zones", () => {
     expect(dateParts(CLOCK, "America/New_York")).toEqual({
-      year: 2025, month: 4, day: 14, hour: 7, minute: 23, second: 45, micro: 123000, weekday: 1, offsetMinutes: -240, zoneName: "EDT",
+      year: 2025,
+      month: 4,
+      day: 14,
+      hour: 7,
+      minute: 23,
+      second: 45,
+      micro: 123000,
+      weekday: 1,
+      offsetMinutes: -240,
+      zoneName: "EDT",
     });
     expect(dateParts(CLOCK, "Asia/Kolkata")).toMatchObject({ hour: 16, minute: 53, offsetMinutes: 330 });
     // Crossing midnight into the next / previous day.
     expect(dateParts(new Date("2025-04-14T20:00:00Z"), "Asia/Kolkata")).toMatchObject({ day: 15, hour: 1, minute: 30, weekday: 2 });
     expect(dateParts(new Date("2025-01-01T02:00:00Z"), "America/New_York")).toMatchObject({
-      year: 2024, month: 12, day: 31, hour: 21, offsetMinutes: -300, zoneName: "EST", weekday: 2,
+      year: 2024,
+      month: 12,
+      day: 31,
+      hour: 21,
+      offsetMinutes: -300,
+      zoneName: "EST",
+      weekday: 2,
     });
   });
 
@@ -142,7 +166,14 @@ describe("dateParts", () => {
     };
     for (const tz of ["America/New_York", "Asia/Kolkata", "Europe/London", "Australia/Lord_Howe", "Asia/Kathmandu"]) {
       const fmt = new Intl.DateTimeFormat("en-US", {
-        timeZone: tz, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric",
+        timeZone: tz,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
       });
       for (let i = 0; i < 2000; i++) {
         // 1990–2040, with extra weight around transitions by sampling whole 15-minute steps.
@@ -177,7 +208,14 @@ describe("civil arithmetic", () => {
       const date = new Date(ms);
       fieldsFromLocalMs(ms, out);
       expect([out.year, out.month, out.day, out.hour, out.minute, out.second, out.millisecond, out.weekday]).toEqual([
-        date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), 1, 2, 3, 456, date.getUTCDay(),
+        date.getUTCFullYear(),
+        date.getUTCMonth() + 1,
+        date.getUTCDate(),
+        1,
+        2,
+        3,
+        456,
+        date.getUTCDay(),
       ]);
       expect(daysFromCivil(out.year, out.month, out.day)).toBe(d);
     }

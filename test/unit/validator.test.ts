@@ -4,7 +4,11 @@ import { compileRecordChecker, compileValidator } from "../../src/schema/validat
 describe("compileValidator", () => {
   const check = compileValidator({
     type: "object",
-    properties: { id: { type: "integer" }, at: { type: ["null", "string"], format: "date-time" }, nested: { type: "object", properties: { n: { type: ["null", "integer"] } } } },
+    properties: {
+      id: { type: "integer" },
+      at: { type: ["null", "string"], format: "date-time" },
+      nested: { type: "object", properties: { n: { type: ["null", "integer"] } } },
+    },
   });
 
   it("accepts int64 extremes and date-times with or without offset", () => {
@@ -40,7 +44,10 @@ describe("compileRecordChecker: exact numbers, types apart from constraints", ()
       name: { type: ["null", "string"], maxLength: 3 },
       status: { type: "string", enum: ["open", "closed"] },
       at: { type: "string", format: "date-time" },
-      items: { type: "array", items: { type: "object", properties: { amount: { type: "number", multipleOf: 0.01 }, sku: { type: "string", pattern: "^[A-Z]+$" } } } },
+      items: {
+        type: "array",
+        items: { type: "object", properties: { amount: { type: "number", multipleOf: 0.01 }, sku: { type: "string", pattern: "^[A-Z]+$" } } },
+      },
     },
   };
   const check = compileRecordChecker(schema);
@@ -59,7 +66,10 @@ describe("compileRecordChecker: exact numbers, types apart from constraints", ()
   });
 
   it("a long number's double colliding with a short one's: each is judged on its own digits", () => {
-    const c = compileRecordChecker({ type: "object", properties: { a: { type: "number", multipleOf: 0.01 }, b: { type: "number", multipleOf: 0.01 }, n: { type: "integer" } } });
+    const c = compileRecordChecker({
+      type: "object",
+      properties: { a: { type: "number", multipleOf: 0.01 }, b: { type: "number", multipleOf: 0.01 }, n: { type: "integer" } },
+    });
     const text = `{"a":1,"b":1.0000000000000001,"n":9223372036854775807}`;
     expect(c(JSON.parse(text) as Record<string, unknown>, text)?.constraints.map((v) => v.property)).toEqual(["b"]);
     const line = `{"type":"RECORD","stream":"s","record":${text}}`;
@@ -83,7 +93,10 @@ describe("compileRecordChecker: exact numbers, types apart from constraints", ()
     expect(at(`"2024-01-01T00:00:00+25:00"`)).toEqual(["format"]);
     expect(at(`"2024-01-01T00:00:00+05:99"`)).toEqual(["format"]);
     expect(at(`"2024-01-01T00:00:00+05:30"`)).toBeUndefined();
-    expect(run(`{"id":"1","status":"open","at":"2024-01-01"}`)?.types.map((x) => [x.property, x.rule])).toEqual([["id", "type"], ["at", "format"]]);
+    expect(run(`{"id":"1","status":"open","at":"2024-01-01"}`)?.types.map((x) => [x.property, x.rule])).toEqual([
+      ["id", "type"],
+      ["at", "format"],
+    ]);
     expect(run(`{"id":9223372036854775808,"status":"open","at":"2024-01-01T00:00:00Z"}`)?.types.map((x) => x.rule)).toEqual(["integer range"]);
     expect(run(`{"id":9223372036854775807,"status":"open","at":"2024-01-01T00:00:00Z"}`)).toBeUndefined();
     expect(run(`{"id":1,"ratio":1e400,"status":"open","at":"2024-01-01T00:00:00Z"}`)?.types.map((x) => x.rule)).toContain("number range");

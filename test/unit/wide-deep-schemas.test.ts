@@ -10,7 +10,7 @@ import { splitWideObjects, WIDE_CHUNK } from "../../src/schema/wide-schema.js";
 /** A SaaS-shaped flat schema (nullable scalars, every type and format) and a record matching it. */
 function wide(n: number): { schema: Record<string, unknown>; record: Record<string, unknown> } {
   const kinds = [
-    [{ type: ["null", "string"] }, "Acme \"Corp\""],
+    [{ type: ["null", "string"] }, 'Acme "Corp"'],
     [{ type: ["null", "integer"] }, 9007199254740993],
     [{ type: ["null", "number"] }, 302.28],
     [{ type: ["null", "boolean"] }, true],
@@ -47,7 +47,9 @@ describe("wide schemas validate", () => {
       expect(check({ ...record, [last]: "2024-02-30T10:00:00Z" })).toBe(
         `property '${last}' must match format "date-time" (schema rule 'format' at #/properties/${last}/format)`,
       );
-      expect(check({ ...record, Field_1__c: 1.5 })).toMatch(/^property 'Field_1__c' must be null,integer \(schema rule 'type' at #\/properties\/Field_1__c\/type\)$/);
+      expect(check({ ...record, Field_1__c: 1.5 })).toMatch(
+        /^property 'Field_1__c' must be null,integer \(schema rule 'type' at #\/properties\/Field_1__c\/type\)$/,
+      );
       expect(check({ ...record, extra: 1 })).toMatch(/must NOT have additional properties/);
       const { Field_0__c: _dropped, ...missing } = record;
       expect(check(missing)).toMatch(/^required property 'Field_0__c' is missing/);
@@ -74,7 +76,7 @@ describe("wide schemas validate", () => {
     const split = splitWideObjects({ ...structuredClone(wide(WIDE_CHUNK + 1).schema), definitions: { "target-s3-wide-0": { type: "string" } } });
     expect(Object.keys(split["definitions"] as object)).toEqual(["target-s3-wide-0", "target-s3-wide-1", "target-s3-wide-2"]);
     expect(split["allOf"]).toEqual([{ $ref: "#/definitions/target-s3-wide-1" }, { $ref: "#/definitions/target-s3-wide-2" }]);
-    expect(Object.keys((split["properties"] as object))).toHaveLength(WIDE_CHUNK + 1);
+    expect(Object.keys(split["properties"] as object)).toHaveLength(WIDE_CHUNK + 1);
   });
 });
 
@@ -106,23 +108,46 @@ describe("deep schemas", () => {
 describe("$ref cycles", () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ["a definition referring to itself", { definitions: { a: { $ref: "#/definitions/a" } }, properties: { x: { $ref: "#/definitions/a" } } }, "property 'x'"],
-    ["two definitions referring to each other", { definitions: { a: { $ref: "#/definitions/b" }, b: { $ref: "#/definitions/a" } }, properties: { p: { type: "object", properties: { x: { $ref: "#/definitions/a" } } } } }, "property 'p.x'"],
-    ["allOf containing itself", { $defs: { a: { allOf: [{ type: "object" }, { $ref: "#/$defs/a" }] } }, properties: { x: { $ref: "#/$defs/a" } } }, "property 'x'"],
-    ["an array's items", { definitions: { a: { anyOf: [{ $ref: "#/definitions/a" }] } }, properties: { list: { type: "array", items: { $ref: "#/definitions/a" } } } }, "property 'list.[]'"],
+    [
+      "two definitions referring to each other",
+      {
+        definitions: { a: { $ref: "#/definitions/b" }, b: { $ref: "#/definitions/a" } },
+        properties: { p: { type: "object", properties: { x: { $ref: "#/definitions/a" } } } },
+      },
+      "property 'p.x'",
+    ],
+    [
+      "allOf containing itself",
+      { $defs: { a: { allOf: [{ type: "object" }, { $ref: "#/$defs/a" }] } }, properties: { x: { $ref: "#/$defs/a" } } },
+      "property 'x'",
+    ],
+    [
+      "an array's items",
+      { definitions: { a: { anyOf: [{ $ref: "#/definitions/a" }] } }, properties: { list: { type: "array", items: { $ref: "#/definitions/a" } } } },
+      "property 'list.[]'",
+    ],
     ["the root", { allOf: [{ $ref: "#" }], properties: { x: { type: "string" } } }, "the record schema"],
   ];
   it.each(cases)("%s is refused naming the property", (_name, schema, where) => {
-    expect(() => checkSchemaLimits({ type: "object", ...schema })).toThrow(new RegExp(`^${where.replace(/[.[\]]/g, "\\$&")} refers to itself through .*\\(a \\$ref cycle\\)`));
+    expect(() => checkSchemaLimits({ type: "object", ...schema })).toThrow(
+      new RegExp(`^${where.replace(/[.[\]]/g, "\\$&")} refers to itself through .*\\(a \\$ref cycle\\)`),
+    );
   });
 
   it("recursive structures that nest (a tree, a self-referencing root) are accepted and validate", () => {
-    const tree = { type: "object", definitions: { node: { type: "object", properties: { v: { type: "integer" }, child: { $ref: "#/definitions/node" } } } }, properties: { tree: { $ref: "#/definitions/node" } } };
+    const tree = {
+      type: "object",
+      definitions: { node: { type: "object", properties: { v: { type: "integer" }, child: { $ref: "#/definitions/node" } } } },
+      properties: { tree: { $ref: "#/definitions/node" } },
+    };
     expect(() => checkSchemaLimits(tree)).not.toThrow();
     const check = compileValidator(tree);
     expect(check({ tree: { v: 1, child: { v: 2, child: {} } } })).toBeUndefined();
     expect(check({ tree: { v: 1, child: { v: "2" } } })).toMatch(/tree\.child\.v/);
     expect(() => checkSchemaLimits({ type: "object", properties: { x: { $ref: "#" } } })).not.toThrow();
-    expect(() => checkSchemaLimits({ type: "object", definitions: { loop: { $ref: "#/definitions/loop" } }, properties: { x: { type: "string" } } })).not.toThrow();
+    expect(() =>
+      checkSchemaLimits({ type: "object", definitions: { loop: { $ref: "#/definitions/loop" } }, properties: { x: { type: "string" } } }),
+    ).not.toThrow();
   });
 });
 
@@ -130,7 +155,9 @@ describe("Airbyte catalogs", () => {
   it("a json_schema nested past the limit is a catalog problem, not a stack overflow in normalisation", () => {
     const catalog = { streams: [{ stream: { name: "tree", json_schema: deep(2_000).schema }, destination_sync_mode: "append" }] };
     expect(() => parseCatalog(catalog, "catalog.json")).toThrow(/streams\[0\]\.stream\.json_schema: is nested 4002 levels deep and at most 256 are supported/);
-    const ok = { streams: [{ stream: { name: "tree", json_schema: { type: "object", properties: { a: deep(100).schema } } }, destination_sync_mode: "append" }] };
+    const ok = {
+      streams: [{ stream: { name: "tree", json_schema: { type: "object", properties: { a: deep(100).schema } } }, destination_sync_mode: "append" }],
+    };
     expect(parseCatalog(ok, "catalog.json")).toHaveLength(1);
   });
 });

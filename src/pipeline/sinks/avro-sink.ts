@@ -169,6 +169,9 @@ export class AvroSink implements PartitionSink {
   private describe(error: unknown, line: number): unknown {
     const reason = error instanceof Error ? error.message : String(error);
     if (!(error instanceof AvroValueError) && !/invalid/i.test(reason)) return error;
-    return new InputError(`record for stream '${this.o.stream}' cannot be written as Avro: ${reason}; fix the tap or its SCHEMA, or use another file_type`, line);
+    return new InputError(
+      `record for stream '${this.o.stream}' cannot be written as Avro: ${reason}; fix the tap or its SCHEMA, or use another file_type`,
+      line,
+    );
   }
 }
