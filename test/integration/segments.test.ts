@@ -110,7 +110,8 @@ describe("files of several segments", () => {
         expect(text.split("\n").filter((l) => l.startsWith("id,")).length).toBe(1);
       }
     }
-  });
+    // Two runs of 140k records each (one per compression): 60 s was too short on a loaded 2-core machine.
+  }, 240_000);
 
   it("a part upload refused while segments still arrive fails the run: multipart aborted, no object, no STATE", async () => {
     proxy.setRules([{ action: "status403", match: (r) => r.operation === "UploadPart" && (r.key ?? "").startsWith("alpha/") }]);
