@@ -19,6 +19,7 @@ import { putTextObject } from "../s3/put-text-object.js";
 import { joinKey, safeSegment } from "../s3/safe-key.js";
 import type { StoredObject } from "./flusher.js";
 import type { ObjectOptions } from "../s3/object-options.js";
+import type { FieldViolationCount } from "./metrics.js";
 
 export const MANIFEST_VERSION = 1;
 
@@ -68,14 +69,7 @@ export type ValidationSummary = Record<
   string,
   {
     invalid_records: number;
-    field_violations: Array<{
-      property: string;
-      rule: string;
-      kind: "type" | "constraint";
-      action: "written" | "nullified";
-      count: number;
-      first_line: number;
-    }>;
+    field_violations: Array<Omit<FieldViolationCount, "stream">>;
   }
 >;
 
