@@ -8,8 +8,8 @@
  * This is the one place to point at the general `invalid_record_policy: nullify` once it exists.
  */
 import type { AirbyteMetaChange, CatalogStream } from "../protocol/airbyte.js";
-import { rawFieldRange } from "../protocol/raw-record.js";
 import type { JsonSchema } from "../protocol/singer.js";
+import { nullifyText } from "../schema/record-changes.js";
 import { compileValidator, type RecordCheck } from "../schema/validator.js";
 
 export interface NullifiedRecord {
@@ -33,17 +33,20 @@ export function typeFailureNullifier(stream: CatalogStream): TypeFailureNullifie
   return (data, rawText) => {
     if (whole(data) === undefined) return { data, rawText, changes: [] };
     const changes: AirbyteMetaChange[] = [];
-    let out = data;
-    let text = rawText;
+    const out = { ...data };
     for (const [name, check] of perColumn) {
       const value = data[name];
       if (value === undefined || value === null || check({ [name]: value }) === undefined) continue;
-      if (out === data) out = { ...data };
       out[name] = null;
       changes.push({ field: name, change: "NULLED", reason: "DESTINATION_TYPECAST_ERROR" });
-      const range = text === undefined ? undefined : rawFieldRange(text, name);
-      text = text === undefined || range === undefined ? undefined : `${text.slice(0, range.start)}null${text.slice(range.end)}`;
     }
+    const text =
+      rawText === undefined
+        ? undefined
+        : nullifyText(
+            rawText,
+            changes.map((c) => [c.field]),
+          );
     return { data: out, rawText: text, changes };
   };
 }
