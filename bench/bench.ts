@@ -17,8 +17,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import S3rver from "s3rver";
+import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { BENCH_REGION, startCeph, startS3rver, type LocalS3 } from "./local-s3.js";
 import { DEFAULT_SEED, GENERATOR_VERSION, generateToFile } from "./generate.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -27,9 +27,6 @@ const FLOOR_JS = join(HERE, "floor.js");
 const FAKE_TARGET_JS = join(HERE, "fake-target.js");
 const RSS_PRELOAD_JS = join(HERE, "rss-preload.js");
 const TIME_BIN = "/usr/bin/time";
-const ACCESS_KEY = "S3RVER";
-const SECRET_KEY = "S3RVER";
-const REGION = "us-east-1";
 /** No instance-metadata probing, no Node-version notice in every captured stderr tail. */
 const QUIET_SDK_ENV = { AWS_EC2_METADATA_DISABLED: "true", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" };
 
@@ -61,6 +58,8 @@ interface Options {
   cli: string;
   /** Amounts carry multipleOf (generate.ts decimalAmounts). */
   decimalAmounts: boolean;
+  /** The S3 server the runs write to: s3rver in this process, or a Ceph RADOS Gateway (scripts/ceph-s3.sh). */
+  s3: "s3rver" | "ceph";
 }
 
 interface Stages {
@@ -85,7 +84,7 @@ interface RunResult {
   recordsPerSec?: number;
   mbPerSec?: number;
   peakRssMB?: number | null;
-  /** CPU microseconds per record: the target process, and the local S3 server (in this process) during the run. */
+  /** CPU microseconds per record: the target process, and the local S3 server (s3rver in this process, or Ceph's daemons) during the run. */
   targetCpuUsPerRecord?: number | null;
   s3CpuUsPerRecord?: number;
   ratioToFloor?: number | null;
@@ -115,6 +114,7 @@ function parseOptions(argv: string[]): Options {
       rss: { type: "string" },
       "fake-target": { type: "boolean", default: false },
       "decimal-amounts": { type: "boolean", default: false },
+      s3: { type: "string", default: "s3rver" },
       cli: { type: "string", default: join(ROOT, "dist", "src", "cli.js") },
       help: { type: "boolean", default: false },
     },
@@ -123,7 +123,8 @@ function parseOptions(argv: string[]): Options {
     process.stdout.write(
       "usage: npm run bench -- [--sizes 100000,1000000] [--formats parquet,csv.gz,jsonl,csv] [--repeat N]\n" +
         "                       [--seed S] [--memory-limit 1GB] [--timeout SECONDS] [--rss time|preload]\n" +
-        "                       [--cli dist/src/cli.js] [--fake-target] [--decimal-amounts]\n" +
+        "                       [--cli dist/src/cli.js] [--fake-target] [--decimal-amounts] [--s3 s3rver|ceph]\n" +
+        "--s3 ceph writes to a throwaway Ceph RADOS Gateway (scripts/ceph-s3.sh start; installs its packages when missing)\n" +
         "--decimal-amounts declares amounts with multipleOf (0.01, 0.0001, 0.001; 0.000001 nested), as tap-postgres does for NUMERIC\n" +
         "--formats none runs the floor only; --fake-target runs bench/fake-target.ts instead of the CLI (tests the runner)\n" +
         `formats: ${Object.keys(FORMATS).join(", ")}\n`,
@@ -144,6 +145,7 @@ function parseOptions(argv: string[]): Options {
   });
   const rss = values.rss ?? (existsSync(TIME_BIN) ? "time" : "preload");
   if (rss !== "time" && rss !== "preload") fail(`--rss must be 'time' or 'preload', got '${rss}'`);
+  if (values.s3 !== "s3rver" && values.s3 !== "ceph") fail(`--s3 must be 's3rver' or 'ceph', got '${values.s3}'`);
   return {
     sizes,
     formats,
@@ -155,6 +157,7 @@ function parseOptions(argv: string[]): Options {
     fakeTarget: values["fake-target"],
     cli: resolve(values.cli),
     decimalAmounts: values["decimal-amounts"],
+    s3: values.s3,
   };
 }
 
@@ -306,34 +309,6 @@ export function parseStages(metricLines: readonly string[]): Stages | null {
 // ---------------------------------------------------------------------------------------
 // Local S3
 
-interface LocalS3 {
-  endpoint: string;
-  client: S3Client;
-  close(): Promise<void>;
-}
-
-async function startS3(dir: string): Promise<LocalS3> {
-  const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: dir });
-  const address = await server.run();
-  const endpoint = `http://127.0.0.1:${address.port}`;
-  const client = new S3Client({
-    endpoint,
-    region: REGION,
-    forcePathStyle: true,
-    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
-  return {
-    endpoint,
-    client,
-    async close() {
-      client.destroy();
-      await server.close();
-    },
-  };
-}
-
 async function listObjects(s3: LocalS3, bucket: string): Promise<{ count: number; bytes: number; keys: string[] }> {
   let token: string | undefined;
   const keys: string[] = [];
@@ -422,9 +397,9 @@ async function runTarget(
     bucket,
     aws_endpoint: s3.endpoint,
     force_path_style: true,
-    aws_access_key_id: ACCESS_KEY,
-    aws_secret_access_key: SECRET_KEY,
-    aws_region: REGION,
+    aws_access_key_id: s3.accessKeyId,
+    aws_secret_access_key: s3.secretAccessKey,
+    aws_region: BENCH_REGION,
     file_type: FORMATS[format].file_type,
     compression: FORMATS[format].compression,
     ...("avro_codec" in FORMATS[format] ? { avro_codec: FORMATS[format].avro_codec } : {}),
@@ -436,9 +411,9 @@ async function runTarget(
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   try {
     const program = opts.fakeTarget ? FAKE_TARGET_JS : opts.cli;
-    const s3Cpu = process.cpuUsage();
+    const s3Cpu = s3.cpuSeconds();
     const out = await runChild([program, "--config", configFile], input.file, opts, scratch);
-    const s3CpuUsed = process.cpuUsage(s3Cpu);
+    const s3CpuUsed = s3.cpuSeconds() - s3Cpu;
     const listed = await listObjects(s3, bucket).catch(() => ({ count: 0, bytes: 0, keys: [] as string[] }));
     const result: RunResult = {
       ...base,
@@ -449,7 +424,7 @@ async function runTarget(
       mbPerSec: input.bytes / 1e6 / out.wallSeconds,
       peakRssMB: out.peakRssKB === null ? null : out.peakRssKB / 1024,
       targetCpuUsPerRecord: out.cpuSeconds === null ? null : (out.cpuSeconds * 1e6) / size,
-      s3CpuUsPerRecord: (s3CpuUsed.user + s3CpuUsed.system) / size,
+      s3CpuUsPerRecord: (s3CpuUsed * 1e6) / size,
       stages: parseStages(out.metricLines),
       stateLines: out.stdoutLines,
       lastState: out.lastStdoutLine.slice(0, 500),
@@ -576,8 +551,8 @@ async function main(): Promise<void> {
   if (opts.fakeTarget) log('--fake-target: the "target" is bench/fake-target.ts, not target-s3; its numbers mean nothing');
   log(`peak RSS via ${opts.rss === "time" ? TIME_BIN + " -f %M" : "node --import rss-preload.js"}`);
 
-  const s3 = await startS3(s3dir);
-  log(`local S3 (s3rver) at ${s3.endpoint}`);
+  const s3 = opts.s3 === "ceph" ? startCeph(join(ROOT, "scripts", "ceph-s3.sh")) : await startS3rver(s3dir);
+  log(`local S3 (${s3.name}) at ${s3.endpoint}`);
   const results: RunResult[] = [];
   const startedAt = new Date().toISOString();
   let interrupted = false;
