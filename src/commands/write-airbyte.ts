@@ -9,6 +9,7 @@ import { checkCleanupPrefixes, cleanUpGenerations, generationMetadata, truncates
 import type { Router } from "../pipeline/router.js";
 import { runTarget } from "../pipeline/target.js";
 import { parseBucket } from "../s3/bucket-uri.js";
+import { KeyTemplate } from "../s3/key-template.js";
 import { withRunEnvironment } from "./run-environment.js";
 
 export interface WriteAirbyteArgs {
@@ -153,14 +154,14 @@ function readCatalog(path: string): CatalogStream[] {
  */
 export function airbyteSettings(settings: Settings, catalog: readonly CatalogStream[]): Settings {
   const defaultTemplate = configSchema().properties["key_template"]?.default;
-  const template =
-    settings.key_template === defaultTemplate && !settings.key_template.includes("{namespace}")
-      ? `{namespace}/${settings.key_template}`
-      : settings.key_template;
+  // The parsed macros, not the text: `{{namespace}}` is the literal "{namespace}", which keeps nothing apart.
+  const given = KeyTemplate.parse(settings.key_template).macros;
+  const template = settings.key_template === defaultTemplate && !given.includes("namespace") ? `{namespace}/${settings.key_template}` : settings.key_template;
+  const apart = KeyTemplate.parse(template).macros.some((m) => m === "namespace" || m === "stream_id" || m === "stream_run_id");
   const names = new Map<string, string>();
   for (const stream of catalog) {
     const other = names.get(stream.name);
-    if (other !== undefined && !/\{(namespace|stream_id|stream_run_id)\}/.test(template)) {
+    if (other !== undefined && !apart) {
       throw new ConfigError(
         `streams '${other}' and '${stream.key}' have the same name in different namespaces but key_template "${template}" does not use {namespace}: add {namespace}/ to key_template so their objects stay apart`,
       );
