@@ -87,6 +87,8 @@ function typeOf(node: TypeNode, fullName: string): unknown {
   switch (node.kind) {
     case "integer":
       return "long";
+    case "epoch-ms":
+      return { type: "long", logicalType: "timestamp-millis" };
     case "number":
       return "double";
     case "decimal":

@@ -41,6 +41,7 @@ export function converterOf(node: TypeNode, path: string): AvroConverter {
 function kindConverter(node: TypeNode, path: string): (v: ExactValue) => unknown {
   switch (node.kind) {
     case "integer":
+    case "epoch-ms":
       return (v) => toLong(numberOf(v, "an integer"));
     case "number":
       return (v) => {

@@ -1,4 +1,5 @@
 import { open } from "node:fs/promises";
+import { millisAsUtc } from "./utc-millis.js";
 import { decodeStruct, encodeStruct, field, TType, type TList, type TStruct, ThriftError } from "./thrift-compact.js";
 
 const MAGIC = Buffer.from("PAR1", "latin1");
@@ -77,6 +78,7 @@ export class ParquetConcat {
     const fields = this.first.fields.map((f) => {
       if (f.id === FILE.numRows) return { ...f, value: this.numRows };
       if (f.id === FILE.rowGroups) return { ...f, value: { elemType: TType.Struct, items: this.rowGroups } satisfies TList };
+      if (f.id === FILE.schema) return millisAsUtc(f);
       return f;
     });
     const meta = encodeStruct({ fields });

@@ -4,6 +4,7 @@ import type { Logger } from "../log.js";
 import { parseAirbyteLine, stateEcho, streamKey, type CatalogStream } from "../protocol/airbyte.js";
 import { rawFieldText } from "../protocol/raw-record.js";
 import type { JsonSchema, SchemaMessage } from "../protocol/singer.js";
+import { epochMillis } from "../schema/columns.js";
 import { typeFailureNullifier } from "./airbyte-type-failures.js";
 import type { Router } from "./router.js";
 
@@ -16,11 +17,12 @@ export interface AirbyteInputOptions {
 
 /**
  * The columns airbyte_metadata_columns adds in front of each stream's own, named, ordered and typed as Airbyte's S3
- * destination writes them: `_airbyte_extracted_at` in epoch milliseconds, `_airbyte_meta` as {sync_id, changes}.
+ * destination writes them: `_airbyte_extracted_at` in epoch milliseconds (a UTC timestamp in milliseconds in Parquet
+ * and Avro), `_airbyte_meta` as {sync_id, changes}.
  */
 export const AIRBYTE_META_PROPERTIES: Record<string, JsonSchema> = {
   _airbyte_raw_id: { type: "string" },
-  _airbyte_extracted_at: { type: "integer" },
+  _airbyte_extracted_at: epochMillis({ type: "integer" }),
   _airbyte_meta: {
     type: "object",
     properties: {

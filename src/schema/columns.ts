@@ -1,7 +1,23 @@
 import type { JsonSchema } from "../protocol/singer.js";
 
-/** What a property becomes. `json` keeps the value as JSON text (objects, arrays, unions, untyped). */
-export type ColumnKind = "integer" | "number" | "decimal" | "boolean" | "string" | "date-time" | "date" | "time" | "json" | "struct" | "list";
+/**
+ * What a property becomes. `json` keeps the value as JSON text (objects, arrays, unions, untyped). `epoch-ms` is an
+ * integer of milliseconds since 1970 that Parquet and Avro type as a UTC timestamp in milliseconds (Airbyte's
+ * `_airbyte_extracted_at`); text formats keep the integer.
+ */
+export type ColumnKind = "integer" | "epoch-ms" | "number" | "decimal" | "boolean" | "string" | "date-time" | "date" | "time" | "json" | "struct" | "list";
+
+/** Marks an integer property as `epoch-ms`: a symbol, so only the target's own columns carry it, never a tap's schema. */
+const EPOCH_MS = Symbol("epoch-ms");
+
+/** The schema of an integer property written as `epoch-ms`. */
+export function epochMillis(schema: JsonSchema): JsonSchema {
+  return Object.assign({ ...schema }, { [EPOCH_MS]: true });
+}
+
+function isEpochMillis(schema: JsonSchema): boolean {
+  return (schema as Record<symbol, unknown>)[EPOCH_MS] === true;
+}
 
 /** A node of the typed tree DuckDB reads a record with (STRUCT fields mirror the record's nesting). */
 export interface TypeNode {
@@ -49,7 +65,7 @@ export function typeOf(schema: unknown, nestedTypes: "struct" | "json"): TypeNod
   }
   switch (types[0]) {
     case "integer":
-      return { kind: "integer" };
+      return { kind: isEpochMillis(s) ? "epoch-ms" : "integer" };
     case "number":
       return numberType(s);
     case "boolean":

@@ -30,6 +30,7 @@ export function quoteLiteral(text: string): string {
 export function duckType(node: TypeNode): string {
   switch (node.kind) {
     case "integer":
+    case "epoch-ms": // read as the integer; outputExpr types it in Parquet
       return "BIGINT";
     case "number":
       return "DOUBLE";
@@ -194,12 +195,13 @@ function valueExpr(path: string[], node: TypeNode, viaJson: boolean): string {
   if (node.kind === "json") return `json_extract(record, ${jsonPath})`;
   if (node.kind === "string") return `json_extract_string(record, ${jsonPath})`;
   if (node.kind === "date-time") return timestampFrom(`json_extract_string(record, ${jsonPath})`);
-  return `CAST(json_extract${node.kind === "struct" || node.kind === "list" || node.kind === "integer" || node.kind === "number" || node.kind === "decimal" || node.kind === "boolean" ? "" : "_string"}(record, ${jsonPath}) AS ${duckType(node)})`;
+  return `CAST(json_extract${node.kind === "struct" || node.kind === "list" || node.kind === "integer" || node.kind === "epoch-ms" || node.kind === "number" || node.kind === "decimal" || node.kind === "boolean" ? "" : "_string"}(record, ${jsonPath}) AS ${duckType(node)})`;
 }
 
 /** CSV cells: ISO-8601 UTC date-times, nested values as JSON text. Parquet keeps the types. */
 function outputExpr(expr: string, node: TypeNode, format: "csv" | "parquet"): string {
-  if (format === "parquet") return expr;
+  // Parquet: INT64 with the Timestamp(MILLIS) logical type; parquet-concat.ts marks it adjusted to UTC.
+  if (format === "parquet") return node.kind === "epoch-ms" ? `CAST(epoch_ms(${expr}) AS TIMESTAMP_MS)` : expr;
   switch (node.kind) {
     case "date-time":
       return `strftime(${expr}, '%Y-%m-%dT%H:%M:%S.%fZ')`;

@@ -4,7 +4,8 @@
 import { HeadObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { describe, expect, it } from "vitest";
 import { airbyteStdoutProblems } from "../helpers/airbyte-messages.js";
-import { readObjectRows } from "../helpers/read-back.js";
+import { checkContainer, readAvro } from "../helpers/read-avro.js";
+import { readObjectRows, readParquetMetadata } from "../helpers/read-back.js";
 import { makeTempDir, runCli, s3Config, writeConfig, type CliResult } from "../helpers/run-cli.js";
 import { TEST_SECRET_ACCESS_KEY, type S3TestServer } from "../helpers/s3-server.js";
 import { useS3 } from "../helpers/s3-fixture.js";
@@ -253,10 +254,28 @@ describe("write", () => {
       ]);
       expect(new Set(rows.map((x) => x["_airbyte_raw_id"])).size).toBe(2);
       expect(rows.every((x) => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(String(x["_airbyte_raw_id"])))).toBe(true);
-      expect(rows[0]!["_airbyte_extracted_at"]).toBe("1700000000000");
+      // Parquet types it as Airbyte does: INT64 Timestamp(MILLIS, adjusted to UTC); text formats keep the integer.
+      expect(rows[0]!["_airbyte_extracted_at"]).toBe(file_type === "parquet" ? "2023-11-14 22:13:20+00" : "1700000000000");
+      if (file_type === "parquet") {
+        const [obj] = await s3.listObjects(bucket, "m/");
+        const element = readParquetMetadata(await s3.getObject(bucket, obj!.key)).schema.find((e) => e.name === "_airbyte_extracted_at");
+        expect(element?.type).toBe("INT64");
+        expect(element?.logical_type).toEqual({ type: "TIMESTAMP", isAdjustedToUTC: true, unit: "MILLIS" });
+      }
       expect(rows[0]!["_airbyte_generation_id"]).toBe("7");
       expect(metaOf(rows[0]!)).toEqual({ sync_id: "107", changes: [] });
     }
+  });
+
+  it("Avro types _airbyte_extracted_at as Airbyte does: long with the timestamp-millis logical type, the value in milliseconds", async () => {
+    const r = await write({ file_type: "avro" }, catalogFile([{ name: "a", generation: 1, minimum: 0 }]), [rec("a", { id: 1, name: "x" })]);
+    expect(r.code).toBe(0);
+    const [obj] = await s3.listObjects(bucket, "a/");
+    const body = await s3.getObject(bucket, obj!.key);
+    const fields = checkContainer(body).schema["fields"] as Array<{ name: string; type: unknown }>;
+    expect(fields.find((f) => f.name === "_airbyte_extracted_at")?.type).toEqual(["null", { type: "long", logicalType: "timestamp-millis" }]);
+    const { records } = await readAvro(body);
+    expect(Number(records[0]!["_airbyte_extracted_at"])).toBe(1_700_000_000_000);
   });
 
   it("with flattening_enabled, the record's objects become a__b columns but _airbyte_meta stays one column", async () => {

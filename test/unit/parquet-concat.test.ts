@@ -74,3 +74,26 @@ describe("ParquetConcat", () => {
     await expect(readPiece(path)).rejects.toThrow(ParquetConcatError);
   });
 });
+
+describe("millisecond timestamps (epoch-ms columns)", () => {
+  it("are marked adjusted to UTC in the joined footer, as Airbyte types _airbyte_extracted_at; micro timestamps are untouched", async () => {
+    const path = join(dir, "ms.parquet");
+    await duck.run(
+      `COPY (SELECT CAST(epoch_ms(1700000000123 + i) AS TIMESTAMP_MS) AS extracted, TIMESTAMPTZ '2024-01-01 00:00:00+00' AS at, TIMESTAMP '2024-01-01 00:00:00' AS local, i AS id FROM range(0, 3) t(i)) TO '${path}' (FORMAT parquet)`,
+    );
+    const logical = async (file: string) =>
+      (await duck.runAndReadAll(`SELECT name, logical_type FROM parquet_schema('${file}') WHERE logical_type LIKE 'Timestamp%'`)).getRowObjectsJson();
+    expect((await logical(path))[0]).toEqual({ name: "extracted", logical_type: expect.stringContaining("isAdjustedToUTC=0") as unknown });
+    const out = join(dir, "ms-joined.parquet");
+    await join3([path], out);
+    const after = Object.fromEntries((await logical(out)).map((r) => [r.name, String(r.logical_type)]));
+    expect(after.extracted).toMatch(/isAdjustedToUTC=1, unit=TimeUnit\(MILLIS=MilliSeconds\(\)/);
+    expect(after.at).toMatch(/isAdjustedToUTC=1, unit=TimeUnit\(MILLIS=<null>, MICROS=MicroSeconds\(\)/);
+    expect(after.local).toMatch(/isAdjustedToUTC=0, unit=TimeUnit\(MILLIS=<null>, MICROS=MicroSeconds\(\)/);
+    // The instants: epoch milliseconds as sent, read back as UTC timestamps by DuckDB and by hyparquet.
+    const read = await duck.runAndReadAll(`SELECT epoch_ms(extracted)::BIGINT AS ms, extracted::VARCHAR AS text FROM read_parquet('${out}') ORDER BY id`);
+    expect(read.getRowObjectsJson().map((r) => Number(r.ms))).toEqual([1700000000123, 1700000000124, 1700000000125]);
+    const independent = await readParquetIndependently(readFileSync(out));
+    expect((independent[0] as Record<string, unknown>).extracted).toEqual(new Date(1700000000123));
+  });
+});
