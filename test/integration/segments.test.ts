@@ -1,4 +1,4 @@
-// Files larger than one segment (PARQUET_ROW_GROUP_ROWS records): DuckDB converts each segment while records still arrive and the
+// Files larger than one segment (4 × PARQUET_ROW_GROUP_ROWS records): DuckDB converts each segment while records still arrive and the
 // pieces are joined into one object (CSV: one header; Parquet: one footer over every row group). Read back whole.
 import { describe, expect, it } from "vitest";
 import { readObjectRows, readParquetIndependently, readParquetMetadata, toJsonSafe } from "../helpers/read-back.js";
@@ -16,7 +16,7 @@ useS3WithProxy((f) => {
   ({ s3, proxy, bucket } = f);
 });
 
-const ROWS = 140_000; // several segments of PARQUET_ROW_GROUP_ROWS and a shorter last one
+const ROWS = 140_000; // a full segment (4 row groups) and a shorter last one
 const line = (m: unknown): string => JSON.stringify(m);
 const schema = (stream: string) =>
   line({
