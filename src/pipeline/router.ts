@@ -265,7 +265,8 @@ export class Router {
     if (!plan.check) return undefined;
     // nullify cannot repair a duplicate key either (which value was meant?): refused as under skip.
     const duplicate = duplicateKeyOf(incoming);
-    if (duplicate) return `key '${duplicate.join(".")}' is sent twice in one object (a duplicate key, which JSON readers resolve differently): the tap must send each key once`;
+    if (duplicate)
+      return `key '${duplicate.join(".")}' is sent twice in one object (a duplicate key, which JSON readers resolve differently): the tap must send each key once`;
     const sourceOf = (): string | undefined => incoming.rawText ?? (incoming.lineText !== undefined ? rawFieldText(incoming.lineText, "record") : undefined);
     const checked = plan.check(record, sourceOf, incoming.lineText);
     const unicode = loneSurrogates(record, lineTextOf(incoming));

@@ -50,7 +50,7 @@ describe("duplicateKeyPath (exact scan)", () => {
 });
 
 describe("the quote count", () => {
-  it("counts delimiting quotes only: \\\" is content, \\\\\" closes, \\u0022 is no quote", () => {
+  it('counts delimiting quotes only: \\" is content, \\\\" closes, \\u0022 is no quote', () => {
     expect(delimiterQuotes(`{"a":"x\\"y"}`)).toBe(4);
     expect(delimiterQuotes(`{"a":"x\\\\"}`)).toBe(4);
     expect(delimiterQuotes(`{"a":"\\\\\\""}`)).toBe(4);
@@ -101,7 +101,10 @@ describe("no false positives", () => {
         }
         if (m.type !== "RECORD") continue;
         const record = rawFieldText(line, "record")!;
-        expect(duplicateKey(line, m.envelopeStrings + stringCount(m.record), () => record), `${file}: ${line.slice(0, 200)}`).toBeUndefined();
+        expect(
+          duplicateKey(line, m.envelopeStrings + stringCount(m.record), () => record),
+          `${file}: ${line.slice(0, 200)}`,
+        ).toBeUndefined();
         expect(mayHaveDuplicateKey(line, m.envelopeStrings + stringCount(m.record)), line.slice(0, 200)).toBe(false);
         n++;
       }
