@@ -372,7 +372,8 @@ function duplicateKeyOf(incoming: IncomingRecord): string[] | undefined {
   if (rawText !== undefined) return duplicateKey(rawText, stringCount(record), () => rawText);
   if (lineText === undefined) return undefined;
   // Without the envelope's count (NaN) the count never matches and the record's text is scanned.
-  return duplicateKey(lineText, (incoming.envelopeStrings ?? Number.NaN) + stringCount(record), () => rawFieldText(lineText, "record"));
+  const strings = (incoming.envelopeStrings ?? Number.NaN) + stringCount(record);
+  return duplicateKey(lineText, strings, () => rawFieldText(lineText, "record"), incoming.lineBytes);
 }
 
 /** The text a lone surrogate escape would be in: the line, or the record's own text. */

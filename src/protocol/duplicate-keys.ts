@@ -52,12 +52,60 @@ export function delimiterQuotes(s: string): number {
   return n;
 }
 
+/** Bytes are copied here (a 4-aligned buffer) and read 4 at a time. */
+let scratch = new Uint8Array(1 << 16);
+let words = new Uint32Array(scratch.buffer);
+
+/** 0x80 in each byte lane of `x` that is zero, 0 elsewhere (exact: no borrow between lanes). */
+function zeroLanes(x: number): number {
+  return ~(((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x | 0x7f7f7f7f);
+}
+
+/**
+ * delimiterQuotes of a text from its UTF-8 bytes (0x22 and 0x5c never occur inside a multi-byte character), four
+ * bytes per step: about a fifth of a JSON.parse where the string walk would cost half. Only a text holding a
+ * backslash has its escaped quotes counted (on the text) and taken off.
+ */
+export function delimiterQuotesOfBytes(bytes: Uint8Array, text: string): number {
+  const n = bytes.length;
+  if (n + 4 > scratch.length) {
+    scratch = new Uint8Array(2 * (n + 4));
+    words = new Uint32Array(scratch.buffer);
+  }
+  scratch.set(bytes);
+  scratch[n] = 0;
+  scratch[n + 1] = 0;
+  scratch[n + 2] = 0;
+  const count = (n + 3) >>> 2;
+  let quotes = 0;
+  let backslashes = 0;
+  for (let i = 0; i < count; i++) {
+    const w = words[i]!;
+    // A lane of 0x80 per quote, summed by one multiplication into the top byte.
+    quotes += Math.imul(zeroLanes(w ^ 0x22222222) >>> 7, 0x01010101) >>> 24;
+    backslashes |= zeroLanes(w ^ 0x5c5c5c5c);
+  }
+  return backslashes === 0 ? quotes : quotes - escapedQuotes(text);
+}
+
+/** Quotes inside strings (`\"` after an even run of backslashes before it). */
+function escapedQuotes(s: string): number {
+  let n = 0;
+  for (let q = s.indexOf('\\"'); q !== -1; q = s.indexOf('\\"', q + 2)) {
+    let run = 1;
+    for (let k = q - 1; s.charCodeAt(k) === 0x5c; k--) run++;
+    if (run % 2 === 1) n++;
+  }
+  return n;
+}
+
 /**
  * Whether a JSON text (known valid) may hold a duplicate key: false proves it has none. `strings` is the number of
- * strings its parsed value holds (stringCount, plus those of any parsed envelope the text also holds).
+ * strings its parsed value holds (stringCount, plus those of any parsed envelope the text also holds); `bytes`,
+ * when at hand, are the text's UTF-8 bytes (counted faster).
  */
-export function mayHaveDuplicateKey(text: string, strings: number): boolean {
-  return delimiterQuotes(text) !== 2 * strings;
+export function mayHaveDuplicateKey(text: string, strings: number, bytes?: Uint8Array): boolean {
+  return (bytes === undefined ? delimiterQuotes(text) : delimiterQuotesOfBytes(bytes, text)) !== 2 * strings;
 }
 
 interface Frame {
@@ -132,8 +180,8 @@ function pathOf(stack: Frame[]): string[] {
  * `text` (the record, plus the envelope when `text` is the whole input line); `recordText` finds the record's own
  * text when `text` is the line, so a duplicate in the envelope alone (which JSON.parse resolved) passes.
  */
-export function duplicateKey(text: string, strings: number, recordText: () => string | undefined): string[] | undefined {
-  if (!mayHaveDuplicateKey(text, strings)) return undefined;
+export function duplicateKey(text: string, strings: number, recordText: () => string | undefined, bytes?: Uint8Array): string[] | undefined {
+  if (!mayHaveDuplicateKey(text, strings, bytes)) return undefined;
   const own = recordText();
   return own === undefined ? undefined : duplicateKeyPath(own);
 }

@@ -3,7 +3,14 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { delimiterQuotes, duplicateKey, duplicateKeyPath, mayHaveDuplicateKey, stringCount } from "../../src/protocol/duplicate-keys.js";
+import {
+  delimiterQuotes,
+  delimiterQuotesOfBytes,
+  duplicateKey,
+  duplicateKeyPath,
+  mayHaveDuplicateKey,
+  stringCount,
+} from "../../src/protocol/duplicate-keys.js";
 import { parseSingerLine } from "../../src/protocol/singer.js";
 import { rawFieldText } from "../../src/protocol/raw-record.js";
 import { corpus } from "../fixtures/realistic/corpus.js";
@@ -55,6 +62,25 @@ describe("the quote count", () => {
     expect(delimiterQuotes(`{"a":"x\\\\"}`)).toBe(4);
     expect(delimiterQuotes(`{"a":"\\\\\\""}`)).toBe(4);
     expect(delimiterQuotes(`{"a\\u0022":"\\u0022"}`)).toBe(4);
+  });
+
+  it("counted on the UTF-8 bytes four at a time: the same as on the text, for every length and escape", () => {
+    const texts = [
+      ...CASES.map(([, text]) => text),
+      `{"é":"ü\\\\"}`,
+      `{"a":"😀\\"","b":"\\\\\\\\\\""}`,
+      `"\\\\"`,
+      `""`,
+      ...Array.from({ length: 9 }, (_, i) => `{"${"x".repeat(i)}":"${"\\\\".repeat(i)}"}`),
+      ...corpus().flatMap((s) => s.records),
+    ];
+    for (const text of texts) expect(delimiterQuotesOfBytes(Buffer.from(text), text), text).toBe(delimiterQuotes(text));
+    // A longer text than the scratch buffer holds.
+    const long = `{"a":"${'\\"x'.repeat(50_000)}"}`;
+    expect(delimiterQuotesOfBytes(Buffer.from(long), long)).toBe(4);
+    // A view at an odd offset of a larger buffer, as the line reader hands them out.
+    const pool = Buffer.from(`xyz{"a":"b","c":"d"}tail`);
+    expect(delimiterQuotesOfBytes(pool.subarray(3, 20), `{"a":"b","c":"d"}`)).toBe(8);
   });
 
   it("proves most texts free of duplicates without the scan; every duplicate fails the count", () => {
