@@ -15,6 +15,8 @@ export interface IncomingRecord {
   version: number | undefined;
   /** The whole input line, when the record is its top-level `record` field (Singer): written to spools as bytes. */
   lineBytes?: Buffer | undefined;
+  /** Keys and string values of `lineText` outside the record (the Singer envelope): see duplicate-keys.ts. */
+  envelopeStrings?: number | undefined;
   /** invalid_record_policy=nullify: the fields written as null, as `_sdc_changes` JSON text (record-changes.ts). */
   changes?: string | undefined;
 }

@@ -6,6 +6,7 @@ import type { ColumnOptions } from "../schema/columns.js";
 import { changesJson, changesOf, nullifyText } from "../schema/record-changes.js";
 import { loneSurrogates, type Violation } from "../schema/validator.js";
 import { rawFieldText } from "../protocol/raw-record.js";
+import { duplicateKey, stringCount } from "../protocol/duplicate-keys.js";
 import { cursorPartitionId, NULL_CURSOR, parseCursor } from "../s3/cursor-partition.js";
 import type { KeyTemplate } from "../s3/key-template.js";
 import { Batch, type SinkOpener } from "./batch.js";
@@ -262,6 +263,10 @@ export class Router {
       if (record[key] === undefined || record[key] === null) return `key property '${key}' is missing or null`;
     }
     if (!plan.check) return undefined;
+    // nullify cannot repair a duplicate key either (which value was meant?): refused as under skip.
+    const duplicate = duplicateKeyOf(incoming);
+    if (duplicate)
+      return `key '${duplicate.join(".")}' is sent twice in one object (a duplicate key, which JSON readers resolve differently): the tap must send each key once`;
     const sourceOf = (): string | undefined => incoming.rawText ?? (incoming.lineText !== undefined ? rawFieldText(incoming.lineText, "record") : undefined);
     const checked = plan.check(record, sourceOf, incoming.lineText);
     const unicode = loneSurrogates(record, lineTextOf(incoming));
@@ -359,6 +364,16 @@ export class Router {
       partitions: [...batch.partitions.values()],
     });
   }
+}
+
+/** The path of a key sent twice in one object of the record's source text (duplicate-keys.ts), or undefined. */
+function duplicateKeyOf(incoming: IncomingRecord): string[] | undefined {
+  const { rawText, lineText, record } = incoming;
+  if (rawText !== undefined) return duplicateKey(rawText, stringCount(record), () => rawText);
+  if (lineText === undefined) return undefined;
+  // Without the envelope's count (NaN) the count never matches and the record's text is scanned.
+  const strings = (incoming.envelopeStrings ?? Number.NaN) + stringCount(record);
+  return duplicateKey(lineText, strings, () => rawFieldText(lineText, "record"), incoming.lineBytes);
 }
 
 /** The text a lone surrogate escape would be in: the line, or the record's own text. */

@@ -74,5 +74,13 @@ export function singerHandler(router: Router, options: SingerInputOptions = {}):
 }
 
 function recordOf(message: RecordMessage, text: string, bytes: Buffer | undefined): IncomingRecord {
-  return { record: message.record, rawText: undefined, lineText: text, lineBytes: bytes, timeExtracted: message.timeExtracted, version: message.version };
+  return {
+    record: message.record,
+    rawText: undefined,
+    lineText: text,
+    lineBytes: bytes,
+    envelopeStrings: message.envelopeStrings,
+    timeExtracted: message.timeExtracted,
+    version: message.version,
+  };
 }

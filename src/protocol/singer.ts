@@ -1,4 +1,5 @@
 import { InputError } from "../errors.js";
+import { stringCount } from "./duplicate-keys.js";
 
 /** A JSON Schema as Singer taps send it: loosely typed on purpose. */
 export type JsonSchema = Record<string, unknown>;
@@ -16,6 +17,8 @@ export interface RecordMessage {
   record: Record<string, unknown>;
   timeExtracted: string | undefined;
   version: number | undefined;
+  /** Keys and string values of the line outside `record` (duplicate-keys.ts counts the line's quotes against them). */
+  envelopeStrings: number;
 }
 export interface StateMessage {
   type: "STATE";
@@ -98,7 +101,14 @@ function parseRecord(raw: Record<string, unknown>, line: number): RecordMessage 
     record,
     timeExtracted: typeof te === "string" ? te : undefined,
     version: typeof version === "number" ? version : undefined,
+    envelopeStrings: envelopeStrings(raw),
   };
+}
+
+function envelopeStrings(raw: Record<string, unknown>): number {
+  let n = 0;
+  for (const key in raw) n += 1 + (key === "record" ? 0 : stringCount(raw[key]));
+  return n;
 }
 
 function parseBatch(raw: Record<string, unknown>, line: number): BatchMessage {

@@ -28,7 +28,7 @@ describe("bad input corpus", () => {
       const result = await runCli(["--config", config], { input: c.input, timeoutMs: 55_000 });
       const objects = await s3.listObjects(bucket);
       // Read back with JSON.parse (jsonl/csv via DuckDB): every object must be whole; JSON.parse also takes the
-      // documented odd successes (duplicate keys, 10,000 levels) that DuckDB's reader refuses.
+      // documented odd success (10,000 levels) that DuckDB's reader refuses.
       const rows: unknown[] = [];
       for (const o of objects) {
         if (o.key.endsWith(".jsonl")) {

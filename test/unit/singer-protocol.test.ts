@@ -38,7 +38,7 @@ describe("parseSingerLine", () => {
 
   it("parses a RECORD with time_extracted and version", () => {
     const m = parseSingerLine(`{"type":"RECORD","stream":"s","record":{"a":1},"time_extracted":"2020-01-01T00:00:00Z","version":3}`, 1);
-    expect(m).toEqual({ type: "RECORD", stream: "s", record: { a: 1 }, timeExtracted: "2020-01-01T00:00:00Z", version: 3 });
+    expect(m).toEqual({ type: "RECORD", stream: "s", record: { a: 1 }, timeExtracted: "2020-01-01T00:00:00Z", version: 3, envelopeStrings: 8 });
   });
 
   it("RECORD: non-string time_extracted and non-number version are ignored", () => {

@@ -12,6 +12,7 @@ import type { PartitionSink, SinkResult } from "./partition-sink.js";
 import { SegmentedUpload } from "./segmented-upload.js";
 import type { SerialQueue } from "./serial-queue.js";
 import { FirstFailure } from "../first-failure.js";
+import { findCulprit } from "../spool-culprit.js";
 
 /**
  * A segment is converted once it holds this many records (four Parquet row groups) … Each conversion has a fixed
@@ -186,19 +187,31 @@ export class DuckFileSink implements PartitionSink {
       await connection.run("SET TimeZone = 'UTC'");
       await connection.run(`COPY (SELECT ${this.o.select} FROM ${this.o.from(read)}) TO ${quoteLiteral(out)} (${copyOptions(format)})`);
     } catch (error) {
-      const reason = error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error);
-      // DuckDB's memory grows with the number of columns: a wide stream's file can need more than memory_limit.
-      const fix = /Out of Memory/i.test(reason)
-        ? `raise memory_limit (now ${this.o.memoryLimit}): very wide streams need more, e.g. 1GB for 10,000 Parquet columns`
-        : "check that the values match the SCHEMA types (turn validate_records on to find the exact line)";
-      throw new FileWriteError(
-        `could not convert the records of stream '${this.o.stream}' from input lines ${spool.firstLine}–${spool.lastLine} to ${this.o.format.fileType}: ${reason}; ${fix}`,
-        { cause: error },
-      );
+      throw await this.conversionError(error, spool);
     } finally {
       connection.closeSync();
       db.closeSync();
       this.o.onConverted?.((performance.now() - started) / 1000);
     }
+  }
+
+  /** The failed conversion as one sentence naming the input line when it can be found (spool-culprit.ts). */
+  private async conversionError(error: unknown, spool: Spool): Promise<FileWriteError> {
+    const first = error instanceof Error ? (error.message.split("\n")[0] ?? error.message) : String(error);
+    const culprit = await findCulprit(spool.path, first);
+    const what = `could not convert the records of stream '${this.o.stream}' from input lines ${spool.firstLine}–${spool.lastLine} to ${this.o.format.fileType}`;
+    if (culprit?.problem !== undefined) {
+      return new FileWriteError(
+        `${what}: input line ${culprit.line}: ${culprit.problem}; fix the tap, or turn validate_records on so that invalid_record_policy refuses such records at their line`,
+        { cause: error },
+      );
+    }
+    // DuckDB names the line of its spool file, which means nothing to the user: the input line replaces it.
+    const reason = culprit ? first.replace(/in file "[^"]*", in line \d+/, `at input line ${culprit.line}`) : first;
+    // DuckDB's memory grows with the number of columns: a wide stream's file can need more than memory_limit.
+    const fix = /Out of Memory/i.test(reason)
+      ? `raise memory_limit (now ${this.o.memoryLimit}): very wide streams need more, e.g. 1GB for 10,000 Parquet columns`
+      : "check that the values match the SCHEMA types (turn validate_records on to find the exact line)";
+    return new FileWriteError(`${what}: ${reason}; ${fix}`, { cause: error });
   }
 }
