@@ -161,7 +161,8 @@ export class Uploader {
         counter.destroy();
         void upload.abort().catch(() => undefined);
         const abortNote = left?.completed ? undefined : await this.abortMultipart(upload, request.key);
-        if (error instanceof UploadError) throw abortNote ? new UploadError(`${error.message}; ${abortNote}`, this.bucket, error.key, error.code, { cause: error }) : error;
+        if (error instanceof UploadError)
+          throw abortNote ? new UploadError(`${error.message}; ${abortNote}`, this.bucket, error.key, error.code, { cause: error }) : error;
         throw this.describe(error, request.key, abortNote, request.nextKey !== undefined && uploadInternals(upload).uploadId !== undefined);
       },
     );
@@ -209,10 +210,9 @@ export class Uploader {
       etag = out.ETag;
       left.completed = true;
     } else if (left.body) {
-      const out = await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: left.body, ContentType: contentType, ...plain }),
-        { abortSignal: signal },
-      );
+      const out = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: left.body, ContentType: contentType, ...plain }), {
+        abortSignal: signal,
+      });
       etag = out.ETag;
     } else {
       return undefined;
@@ -228,11 +228,13 @@ export class Uploader {
     for (let attempt = 0; attempt < MAX_NEXT_KEYS; attempt++) {
       const next = nextKey();
       try {
-        const out = await this.client.send(
-          new PutObjectCommand({ Bucket: this.bucket, Key: next, Body: body, ContentType: contentType, ...this.options }),
-          { abortSignal: signal },
+        const out = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: next, Body: body, ContentType: contentType, ...this.options }), {
+          abortSignal: signal,
+        });
+        this.onWarning?.(
+          key,
+          `another writer stored an object under this key first (If-None-Match: * answered 412): this file was written to s3://${this.bucket}/${next} instead`,
         );
-        this.onWarning?.(key, `another writer stored an object under this key first (If-None-Match: * answered 412): this file was written to s3://${this.bucket}/${next} instead`);
         if (out.ETag) return { key: next, etag: out.ETag, bytes: left.expected.bytes };
         return await this.confirmWithoutEtag(next, "PutObject", left.expected);
       } catch (error) {

@@ -64,11 +64,18 @@ describe("two runs with the same connection_run_id on the same stream", () => {
     const keys = [...all.keys()];
     expect(keys).toHaveLength(2);
     for (const key of keys) expect(key).toMatch(/^orders\/orders-\d{4}_\d\d_\d\d_\d\d_\d\d_\d\d-same-run-[0-9a-f]{8}-00001\.jsonl$/);
-    expect(proxy.byOperation("PutObject").filter((r) => r.key?.startsWith("orders/")).every(conditional)).toBe(true);
+    expect(
+      proxy
+        .byOperation("PutObject")
+        .filter((r) => r.key?.startsWith("orders/"))
+        .every(conditional),
+    ).toBe(true);
   });
 
   it("a template without a writer id ({connection_run_id}-{part}): Ceph answers the later PutObject 412 and that run writes part 2; s3rver ignores If-None-Match and overwrites", async () => {
-    const config = writeConfig(s3Config(proxy, bucket, { file_type: "jsonl", connection_run_id: "same-run", key_template: "{stream_name}/{connection_run_id}-{part}.{extension}" }));
+    const config = writeConfig(
+      s3Config(proxy, bucket, { file_type: "jsonl", connection_run_id: "same-run", key_template: "{stream_name}/{connection_run_id}-{part}.{extension}" }),
+    );
     const [a, b] = await Promise.all([runCli(["--config", config], { input: singer(1, 100) }), runCli(["--config", config], { input: singer(101, 100) })]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
@@ -78,7 +85,9 @@ describe("two runs with the same connection_run_id on the same stream", () => {
     if (s3.kind === "ceph") {
       await expectRows(range(1, 200));
       expect((await s3.listObjects(bucket)).map((o) => o.key)).toEqual(["orders/same-run-00001.jsonl", "orders/same-run-00002.jsonl"]);
-      expect(`${a.stderr}${b.stderr}`).toMatch(/orders\/same-run-00001\.jsonl: another writer stored an object under this key first \(If-None-Match: \* answered 412\): this file was written to s3:\/\/[^/]+\/orders\/same-run-00002\.jsonl instead/);
+      expect(`${a.stderr}${b.stderr}`).toMatch(
+        /orders\/same-run-00001\.jsonl: another writer stored an object under this key first \(If-None-Match: \* answered 412\): this file was written to s3:\/\/[^/]+\/orders\/same-run-00002\.jsonl instead/,
+      );
     } else {
       // What s3rver allows: the second PutObject replaces the first (docs/s3-compatibility.md).
       expect((await s3.listObjects(bucket)).map((o) => o.key)).toEqual(["orders/same-run-00001.jsonl"]);
@@ -89,7 +98,12 @@ describe("two runs with the same connection_run_id on the same stream", () => {
 });
 
 describe("If-None-Match: * answered 412 (the key taken)", () => {
-  const template = { file_type: "jsonl", connection_run_id: "r412", key_template: "{stream_name}/{connection_run_id}-{part}.{extension}", write_manifest: true };
+  const template = {
+    file_type: "jsonl",
+    connection_run_id: "r412",
+    key_template: "{stream_name}/{connection_run_id}-{part}.{extension}",
+    write_manifest: true,
+  };
 
   it("a single PutObject goes to the stream's next part number; the manifest and the log name the key written", async () => {
     proxy.setRules([{ match: (r) => r.operation === "PutObject" && r.key === "orders/r412-00001.jsonl" && conditional(r), action: "status412" }]);

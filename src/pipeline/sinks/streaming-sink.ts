@@ -44,7 +44,14 @@ export class StreamingSink implements PartitionSink {
 
   constructor(private readonly o: StreamingSinkOptions) {
     this.partBytes = o.uploader.streamPartSize(o);
-    const { input, done } = o.uploader.uploadStream({ key: o.key, contentType: o.contentType, gzip: o.gzip, jsonArray: o.jsonArray, signal: o.signal, nextKey: o.nextKey });
+    const { input, done } = o.uploader.uploadStream({
+      key: o.key,
+      contentType: o.contentType,
+      gzip: o.gzip,
+      jsonArray: o.jsonArray,
+      signal: o.signal,
+      nextKey: o.nextKey,
+    });
     this.input = input;
     this.done = done;
     done.catch((error: unknown) => {
