@@ -32,7 +32,10 @@ export function isConditionNotImplemented(facts: Pick<S3ErrorFacts, "code" | "st
   return facts.status === 400 && /not ?implemented|not ?supported|unsupported/i.test(facts.code);
 }
 
-/** Whether an error is `If-None-Match: *` failing: an object is already stored under the key. */
+/**
+ * Whether an error is `If-None-Match: *` failing: an object is already stored under the key (412), or AWS's 409
+ * ConditionalRequestConflict (another write to the key was in progress): either way the key is not ours to take.
+ */
 export function isPreconditionFailed(facts: Pick<S3ErrorFacts, "code" | "status">): boolean {
-  return facts.code === "PreconditionFailed" || facts.status === 412;
+  return facts.code === "PreconditionFailed" || facts.status === 412 || facts.code === "ConditionalRequestConflict";
 }

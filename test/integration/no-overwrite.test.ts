@@ -149,6 +149,26 @@ describe("If-None-Match: * answered 412 (the key taken)", () => {
   });
 });
 
+describe("what the test stores allow on CompleteMultipartUpload", () => {
+  it("s3rver and Ceph 16.2 ignore If-None-Match on Complete: an object already at the key is overwritten (docs/s3-compatibility.md)", async () => {
+    await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: "orders/rmp-00001.jsonl", Body: '{"id":0}\n' }));
+    const config = writeConfig(
+      s3Config(proxy, bucket, {
+        file_type: "jsonl",
+        connection_run_id: "rmp",
+        key_template: "{stream_name}/{connection_run_id}-{part}.{extension}",
+        multipart_part_size: 5 * MiB,
+        batch_size_rows: 1_000_000,
+      }),
+    );
+    const result = await runCli(["--config", config], { input: singer(1, 60_000, 100) });
+    // The header was sent; the store did not refuse the Complete, so the older object is gone.
+    expect(proxy.byOperation("CompleteMultipartUpload").map((r) => [r.status, conditional(r)])).toEqual([[200, true]]);
+    expect(result.code, result.stderr).toBe(0);
+    await expectRows(range(1, 60_000), 100);
+  });
+});
+
 describe("a store that does not implement If-None-Match (501 NotImplemented)", () => {
   const base = { file_type: "jsonl", connection_run_id: "r501", key_template: "{stream_name}/{connection_run_id}-{part}.{extension}" };
 
