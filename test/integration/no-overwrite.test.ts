@@ -149,8 +149,8 @@ describe("If-None-Match: * answered 412 (the key taken)", () => {
   });
 });
 
-describe("what the test stores allow on CompleteMultipartUpload", () => {
-  it("s3rver and Ceph 16.2 ignore If-None-Match on Complete: an object already at the key is overwritten (docs/s3-compatibility.md)", async () => {
+describe("an object already at a multipart file's key", () => {
+  it("is kept, also where the store ignores If-None-Match on Complete (s3rver, Ceph 16.2): HeadObject before the Complete refuses the key, the upload is aborted, the run fails", async () => {
     await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: "orders/rmp-00001.jsonl", Body: '{"id":0}\n' }));
     const config = writeConfig(
       s3Config(proxy, bucket, {
@@ -162,10 +162,18 @@ describe("what the test stores allow on CompleteMultipartUpload", () => {
       }),
     );
     const result = await runCli(["--config", config], { input: singer(1, 60_000, 100) });
-    // The header was sent; the store did not refuse the Complete, so the older object is gone.
-    expect(proxy.byOperation("CompleteMultipartUpload").map((r) => [r.status, conditional(r)])).toEqual([[200, true]]);
-    expect(result.code, result.stderr).toBe(0);
-    await expectRows(range(1, 60_000), 100);
+    expect(result.code).toBe(1);
+    expect(result.stateLines).toEqual([]);
+    const errors = errorLines(result);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /CompleteMultipartUpload: PreconditionFailed \(HTTP 412\): HeadObject found an object at the key before CompleteMultipartUpload;.*aborted/,
+    );
+    // The Complete was never sent; the upload's parts were aborted.
+    expect(proxy.byOperation("CompleteMultipartUpload")).toEqual([]);
+    expect(proxy.byOperation("AbortMultipartUpload").length).toBeGreaterThan(0);
+    expect((await s3.getObject(bucket, "orders/rmp-00001.jsonl")).toString()).toBe('{"id":0}\n');
+    expect((await s3.listObjects(bucket, "orders/")).map((o) => o.key)).toEqual(["orders/rmp-00001.jsonl"]);
   });
 });
 
