@@ -11,6 +11,8 @@ import { Router } from "./router.js";
 import { fileFormatOf, openDuckDb } from "./run-options.js";
 import { dataObjectOptionsOf, objectOptionsOf } from "../s3/object-options.js";
 import { keyTemplateOf } from "../s3/key-settings.js";
+import type { KeyTemplate } from "../s3/key-template.js";
+import { ConditionalWrites } from "../s3/conditional-writes.js";
 import { SinkFactory } from "./sink-factory.js";
 import { StateLedger } from "./state-ledger.js";
 import { Uploader } from "../s3/uploader.js";
@@ -60,8 +62,10 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
   const metrics = new Metrics(logger, settings.invalid_record_policy);
   const ledger = new StateLedger<string>(ctx.emitState, { emitEach: protocol.emitEachState ?? false });
   const flusher = new Flusher({ ledger, metrics, logger, maxPending: settings.max_pending_flushes, signal });
-  const uploader = (options = dataObjectOptionsOf(settings)): Uploader => {
+  const conditional = new ConditionalWrites((message) => logger.warn(message));
+  const uploader = (options = dataObjectOptionsOf(settings, template)): Uploader => {
     const made = new Uploader(client, bucket, options, settings.multipart_part_size, settings.upload_concurrency);
+    made.conditionalWrites = conditional;
     made.onConfirmed = (key, how) => logger.info(`s3://${bucket}/${key}: ${how}`);
     made.onWarning = (key, message) => logger.warn(`s3://${bucket}/${key}: ${message}`);
     return made;
@@ -75,7 +79,7 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
     runStart: ctx.runStart,
     uploader: uploader(),
     deterministic,
-    uploaderFor: protocol.objectMetadata ? perStreamUploaders(settings, protocol.objectMetadata, uploader) : undefined,
+    uploaderFor: protocol.objectMetadata ? perStreamUploaders(settings, template, protocol.objectMetadata, uploader) : undefined,
     streamNameOf: protocol.streamName,
     flusher,
     metrics,
@@ -141,6 +145,7 @@ export function buildEngine(ctx: EngineContext, protocol: ProtocolOptions): Engi
 /** One Uploader per stream whose objects carry the stream's own metadata (e.g. Airbyte generation ids). */
 function perStreamUploaders(
   settings: Settings,
+  template: KeyTemplate,
   metadataOf: (stream: string) => Record<string, string> | undefined,
   uploader: (options?: ReturnType<typeof dataObjectOptionsOf>) => Uploader,
 ): (stream: string) => Uploader | undefined {
@@ -148,7 +153,7 @@ function perStreamUploaders(
   return (stream) => {
     if (!uploaders.has(stream)) {
       const extra = metadataOf(stream);
-      const options = dataObjectOptionsOf(settings);
+      const options = dataObjectOptionsOf(settings, template);
       if (extra) options.Metadata = { ...options.Metadata, ...extra };
       uploaders.set(stream, extra ? uploader(options) : undefined);
     }

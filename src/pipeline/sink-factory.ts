@@ -102,17 +102,18 @@ export class SinkFactory {
 
   private open(ref: StreamRef, cursor: CursorValue, batchedAt: Date, firstLine: number): PartitionSink {
     const partKey = `${ref.namespace ?? ""}\u0000${ref.stream}`;
-    const part = (this.parts.get(partKey) ?? 0) + 1;
-    this.parts.set(partKey, part);
+    const part = this.nextPart(partKey);
     const id = this.d.deterministic?.next({ stream: ref.stream, namespace: ref.namespace, schemaHash: ref.plan.schemaHash });
     const key = id ? this.keyFor(ref, cursor, id.part, id.runId) : this.keyFor(ref, cursor, part);
+    // A run-unique key another writer took goes to the stream's next part number (deterministic keys never move).
+    const nextKey = id ? undefined : (): string => this.keyFor(ref, cursor, this.nextPart(partKey));
     const { format, signal } = this.d;
     const uploader = this.d.uploaderFor?.(ref.stream) ?? this.d.uploader;
     const onError = (error: unknown): void => this.d.flusher.fail(error);
-    const common = { uploader, key, contentType: contentTypeOf(format), gzip: format.compression === "gzip", signal, onError };
+    const common = { uploader, key, contentType: contentTypeOf(format), gzip: format.compression === "gzip", signal, onError, nextKey };
     if (format.fileType === "avro") {
       const plan = this.avroPlan(ref, firstLine);
-      return new AvroSink({ uploader, key, contentType: common.contentType, plan, codec: format.avroCodec, stream: ref.stream, signal, onError });
+      return new AvroSink({ uploader, key, contentType: common.contentType, plan, codec: format.avroCodec, stream: ref.stream, signal, onError, nextKey });
     }
     if (format.fileType === "xml") {
       const columns = this.xmlColumnsOf(ref.plan);
@@ -147,6 +148,13 @@ export class SinkFactory {
       stream: ref.stream,
       onConverted: (seconds) => this.d.metrics?.addStage("convert", seconds),
     });
+  }
+
+  /** The stream's next part number (part numbers count a stream's files in the order their keys are taken). */
+  private nextPart(partKey: string): number {
+    const part = (this.parts.get(partKey) ?? 0) + 1;
+    this.parts.set(partKey, part);
+    return part;
   }
 
   private avroPlan(ref: StreamRef, line: number): AvroPlan {

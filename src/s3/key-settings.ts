@@ -1,7 +1,25 @@
+import { randomBytes } from "node:crypto";
 import { ConfigError } from "../errors.js";
+import { configSchema } from "../config/schema.js";
 import type { Settings } from "../config/settings.js";
 import { deterministicTemplate } from "./deterministic-key.js";
 import { KeyTemplate, fileIdentityProblems, validateDatePartitionFormat } from "./key-template.js";
+
+/** 8 hex digits, new in every process (see processUniqueTemplate). */
+const WRITER_ID = randomBytes(4).toString("hex");
+
+/**
+ * The default template's keys with a fixed connection_run_id: 8 random hex digits of this process after the run id
+ * (`…-nightly-42-3f9c0a1e-00001.csv`), so two processes started in the same second with the same run id never
+ * make the same key. A generated run id is a new UUID per process already; a template of the user's own is kept.
+ */
+export function processUniqueTemplate(settings: Pick<Settings, "key_template" | "connection_run_id">): string {
+  const schemaDefault = configSchema().properties["key_template"]?.default;
+  const template = settings.key_template;
+  const isDefault = typeof schemaDefault === "string" && (template === schemaDefault || template === `{namespace}/${schemaDefault}`);
+  if (!isDefault || settings.connection_run_id === undefined) return template;
+  return template.replace("{connection_run_id}-{part}", `{connection_run_id}-${WRITER_ID}-{part}`);
+}
 
 /** The key template in force: key_template, or the deterministic one; its errors are configuration errors. */
 export function keyTemplateOf(settings: Settings): KeyTemplate {
@@ -10,7 +28,7 @@ export function keyTemplateOf(settings: Settings): KeyTemplate {
   const problems = format === null ? [] : validateDatePartitionFormat(format);
   if (problems.length > 0) throw new ConfigError("Invalid configuration", problems);
   try {
-    const template = KeyTemplate.parse(settings.key_template);
+    const template = KeyTemplate.parse(processUniqueTemplate(settings));
     const collisions = fileIdentityProblems(template);
     if (collisions.length > 0) throw new ConfigError(`key_template "${settings.key_template}" could give two objects the same key`, collisions);
     return template;

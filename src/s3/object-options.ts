@@ -1,5 +1,6 @@
 import type { PutObjectCommandInput } from "@aws-sdk/client-s3";
 import type { Settings } from "../config/settings.js";
+import type { KeyTemplate } from "./key-template.js";
 
 /** Object options applied to every upload (SSE, storage class, ACL, tags, metadata). */
 export type ObjectOptions = Pick<
@@ -21,7 +22,19 @@ export function objectOptionsOf(settings: Settings): ObjectOptions {
   return options;
 }
 
-/** The options of data objects: with deterministic_keys, `If-None-Match: *` (a 412 is checked as "already written"). */
-export function dataObjectOptionsOf(settings: Settings): ObjectOptions {
-  return { ...objectOptionsOf(settings), ...(settings.deterministic_keys ? { IfNoneMatch: "*" } : {}) };
+/**
+ * Whether a template's keys are meant to be new in every run ({connection_run_id} or {stream_run_id}): an object
+ * already there was written by another writer, never one to replace. Templates without them replace on purpose.
+ */
+export function isRunUnique(template: Pick<KeyTemplate, "macros">): boolean {
+  return template.macros.includes("connection_run_id") || template.macros.includes("stream_run_id");
+}
+
+/**
+ * The options of data objects: `If-None-Match: *` with deterministic_keys (a 412 is checked as "already written")
+ * and with run-unique keys (a 412 means another writer took the key: the file goes to the next part number).
+ */
+export function dataObjectOptionsOf(settings: Settings, template: Pick<KeyTemplate, "macros">): ObjectOptions {
+  const guarded = settings.deterministic_keys || isRunUnique(template);
+  return { ...objectOptionsOf(settings), ...(guarded ? { IfNoneMatch: "*" } : {}) };
 }

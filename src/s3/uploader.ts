@@ -2,9 +2,10 @@ import { createReadStream } from "node:fs";
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
-import { AbortMultipartUploadCommand, type S3Client } from "@aws-sdk/client-s3";
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { UploadError } from "../errors.js";
+import { ConditionalWrites, isConditionNotImplemented, isPreconditionFailed } from "./conditional-writes.js";
 import { confirmUpload, ExpectedEtag } from "./confirm-upload.js";
 import { isRetryableS3Error, s3ErrorFacts } from "./error-facts.js";
 import { folderOf, grantHint } from "./iam.js";
@@ -21,6 +22,11 @@ export interface UploadRequest {
   /** Wrap JSON lines into one JSON array (file_type json). */
   jsonArray: boolean;
   signal: AbortSignal;
+  /**
+   * The next free key of this file's stream (its next part number), for a run-unique key another writer took first
+   * (If-None-Match: * answered 412). Undefined where the key is the file's identity (deterministic_keys).
+   */
+  nextKey?: (() => string) | undefined;
 }
 
 export interface UploadReceipt {
@@ -30,6 +36,21 @@ export interface UploadReceipt {
 }
 
 const MAX_PARTS = 10_000;
+/** How many further part numbers a file taken at its key tries before the run fails. */
+const MAX_NEXT_KEYS = 20;
+
+/** What an upload that failed at its last request still has to retry with. */
+interface Leftovers {
+  upload: Upload;
+  request: Omit<UploadRequest, "localPath">;
+  /** Whether the upload was sent with If-None-Match: *. */
+  conditional: boolean;
+  /** The whole body when it went up as one PutObject (kept for a retry), else undefined. */
+  body: Buffer | undefined;
+  expected: { bytes: number; etags: string[] };
+  /** Set once the multipart upload was completed here: nothing is left to abort. */
+  completed?: boolean;
+}
 const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 
 /**
@@ -79,9 +100,15 @@ export class Uploader {
     const counter = new PassThrough();
     // The ETag S3 will give these bytes: lets a failed upload whose object exists anyway be confirmed (confirm-upload.ts).
     const expected = new ExpectedEtag(partSize);
+    const conditional = this.options.IfNoneMatch === "*" && (this.conditionalWrites?.enabled ?? true);
+    // A body that fits one PutObject is kept (lib-storage buffers it anyway): a 412 or a 501 to If-None-Match is
+    // then retried at another key or without the header; a multipart body is not kept (its parts stay on S3).
+    let kept: Buffer[] | undefined = conditional ? [] : undefined;
     counter.on("data", (chunk: Buffer) => {
       bytes += chunk.length;
       expected.update(chunk);
+      if (kept && bytes <= partSize) kept.push(chunk);
+      else kept = undefined;
     });
     let sourceDone = false;
     const stages: Array<NodeJS.ReadableStream | NodeJS.WritableStream> = [input];
@@ -93,8 +120,8 @@ export class Uploader {
     });
 
     const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: request.key, Body: counter, ContentType: request.contentType, ...this.options },
+      client: conditional ? this.checkingBeforeComplete(request.key, request.signal) : this.client,
+      params: { Bucket: this.bucket, Key: request.key, Body: counter, ContentType: request.contentType, ...this.optionsFor(conditional) },
       partSize,
       queueSize: this.concurrency,
       // We abort ourselves (abortMultipart): lib-storage would throw the abort's own error instead of the failure's.
@@ -117,20 +144,128 @@ export class Uploader {
       },
       async (error: unknown) => {
         await this.abortRetriedCreates(upload, request.key, startedAt);
+        let left: Leftovers | undefined;
         if (sourceDone && !request.signal.aborted) {
-          const parts = uploadInternals(upload).uploadedParts;
-          const confirmed = await this.confirmStored(request.key, error, { bytes, etags: expected.etags(parts) });
-          if (confirmed) return confirmed;
+          const single = uploadInternals(upload).uploadId === undefined;
+          const body = single && kept ? Buffer.concat(kept) : undefined;
+          const etags = expected.etags(uploadInternals(upload).uploadedParts);
+          left = { upload, request, conditional, body, expected: { bytes, etags } };
+          try {
+            const rescued = await this.rescue(error, left);
+            if (rescued) return rescued;
+          } catch (later) {
+            error = later;
+          }
         }
         input.destroy();
         counter.destroy();
         void upload.abort().catch(() => undefined);
-        const abortNote = await this.abortMultipart(upload, request.key);
-        throw this.describe(error, request.key, abortNote);
+        const abortNote = left?.completed ? undefined : await this.abortMultipart(upload, request.key);
+        if (error instanceof UploadError)
+          throw abortNote ? new UploadError(`${error.message}; ${abortNote}`, this.bucket, error.key, error.code, { cause: error }) : error;
+        throw this.describe(error, request.key, abortNote, request.nextKey !== undefined && uploadInternals(upload).uploadId !== undefined);
       },
     );
     void done.finally(() => request.signal.removeEventListener("abort", onAbort)).catch(() => undefined);
     return { input, done };
+  }
+
+  /**
+   * The client lib-storage uploads with, asking HeadObject before CompleteMultipartUpload: a key already taken is
+   * refused as a 412 there, also by stores that ignore If-None-Match on Complete (Ceph 16, s3rver). The header still
+   * goes with the Complete and closes the moment between the two where the store honours it.
+   */
+  private checkingBeforeComplete(key: string, signal: AbortSignal): S3Client {
+    const { client, bucket } = this;
+    return new Proxy(client, {
+      get(target, prop, receiver): unknown {
+        if (prop !== "send") return Reflect.get(target, prop, receiver) as unknown;
+        const send = target.send.bind(target) as (command: unknown, options?: unknown) => Promise<unknown>;
+        return async (command: unknown, options?: unknown): Promise<unknown> => {
+          if (command instanceof CompleteMultipartUploadCommand && (await keyExists(client, bucket, key, signal))) throw keyTaken();
+          return send(command, options);
+        };
+      },
+    });
+  }
+
+  /** The object options of one upload: without If-None-Match when the upload is not conditional. */
+  private optionsFor(conditional: boolean): ObjectOptions {
+    if (conditional) return this.options;
+    const { IfNoneMatch: _dropped, ...plain } = this.options;
+    return plain;
+  }
+
+  /**
+   * After the whole body was sent and the last request failed: a store that does not implement If-None-Match gets
+   * the same write without it (the kept body, or the parts that stay uploaded); an object that turns out stored
+   * counts; a run-unique key another writer took goes to the next part number when the body was kept. Undefined
+   * when nothing helps (the original error stands); throws what a retry failed with.
+   */
+  private async rescue(error: unknown, left: Leftovers): Promise<UploadReceipt | undefined> {
+    const facts = s3ErrorFacts(error);
+    if (left.conditional && isConditionNotImplemented(facts)) {
+      this.conditionalWrites?.refuse(facts);
+      return this.writePlain(left);
+    }
+    const confirmed = await this.confirmStored(left.request.key, error, left.expected);
+    if (confirmed) return confirmed;
+    if (left.conditional && isPreconditionFailed(facts) && left.request.nextKey && left.body) return this.putElsewhere(left, left.body, left.request.nextKey);
+    return undefined;
+  }
+
+  /** The write again without If-None-Match: PutObject of the kept body, or CompleteMultipartUpload of the parts. */
+  private async writePlain(left: Leftovers): Promise<UploadReceipt | undefined> {
+    const { key, signal, contentType } = left.request;
+    const uploadId = uploadInternals(left.upload).uploadId;
+    const plain = this.optionsFor(false);
+    let etag: string | undefined;
+    if (uploadId !== undefined) {
+      const parts = [...uploadInternals(left.upload).uploadedParts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+      const out = await this.client.send(
+        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }),
+        { abortSignal: signal },
+      );
+      etag = out.ETag;
+      left.completed = true;
+    } else if (left.body) {
+      const out = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: left.body, ContentType: contentType, ...plain }), {
+        abortSignal: signal,
+      });
+      etag = out.ETag;
+    } else {
+      return undefined;
+    }
+    if (etag) return { key, etag, bytes: left.expected.bytes };
+    return this.confirmWithoutEtag(key, uploadId === undefined ? "PutObject" : "CompleteMultipartUpload", left.expected);
+  }
+
+  /** The kept body under the stream's next free part number (If-None-Match: * again; a taken one moves on). */
+  private async putElsewhere(left: Leftovers, body: Buffer, nextKey: () => string): Promise<UploadReceipt> {
+    const { key, signal, contentType } = left.request;
+    let last: unknown;
+    for (let attempt = 0; attempt < MAX_NEXT_KEYS; attempt++) {
+      const next = nextKey();
+      try {
+        const out = await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: next, Body: body, ContentType: contentType, ...this.options }), {
+          abortSignal: signal,
+        });
+        this.onWarning?.(
+          key,
+          `another writer stored an object under this key first (If-None-Match: * answered 412): this file was written to s3://${this.bucket}/${next} instead`,
+        );
+        if (out.ETag) return { key: next, etag: out.ETag, bytes: left.expected.bytes };
+        return await this.confirmWithoutEtag(next, "PutObject", left.expected);
+      } catch (error) {
+        if (error instanceof UploadError) throw error;
+        if (!isPreconditionFailed(s3ErrorFacts(error))) throw this.describe(error, next);
+        // A 412 to our own retried PutObject (the first answer lost) is this very object.
+        const confirmed = await this.confirmStored(next, error, left.expected);
+        if (confirmed) return confirmed;
+        last = error;
+      }
+    }
+    throw this.describe(last, key);
   }
 
   /**
@@ -175,6 +310,9 @@ export class Uploader {
   /** Told what went wrong that the run survives (logged by the caller as a warning). */
   onWarning: ((key: string, message: string) => void) | undefined;
 
+  /** Whether the store honours If-None-Match: *, shared by the run's uploaders; undefined: assume it does. */
+  conditionalWrites: ConditionalWrites | undefined;
+
   /** When CreateMultipartUpload needed more than one attempt, aborts the uploads the lost attempts opened. */
   private async abortRetriedCreates(upload: Upload, key: string, startedAt: Date): Promise<void> {
     const answer = uploadInternals(upload).createMultipartAnswer;
@@ -207,7 +345,7 @@ export class Uploader {
   }
 
   /** One sentence: which object, which S3 code and operation, and what to do (grant, check settings, retry later). */
-  describe(error: unknown, key: string, abortNote?: string): UploadError {
+  describe(error: unknown, key: string, abortNote?: string, multipartTaken = false): UploadError {
     const facts = s3ErrorFacts(error);
     const status = facts.status;
     const where = facts.operation ? ` in ${facts.operation}` : "";
@@ -221,7 +359,12 @@ export class Uploader {
         kmsKeyId: this.options.SSEKMSKeyId,
       });
     } else if (facts.code === "NoSuchBucket") fix = "check `bucket` and `aws_region`";
-    else if (facts.code === "PreconditionFailed" || status === 412) {
+    else if (isPreconditionFailed(facts) && multipartTaken) {
+      fix =
+        "another writer stored an object under this key first, which is never overwritten (If-None-Match: *); this file went up as a multipart upload, " +
+        "whose parts cannot move to another key, so it was aborted and nothing after the last printed STATE counts as stored: " +
+        "give each concurrent run its own connection_run_id (or a key_template with {connection_run_id} and no fixed connection_run_id) and run again";
+    } else if (isPreconditionFailed(facts)) {
       fix =
         "an object with other content is already stored under this key and is never overwritten (If-None-Match: *): " +
         "a run with the same connection_run_id wrote it; give each run its own connection_run_id, or delete the object if it is stale";
@@ -236,6 +379,26 @@ export class Uploader {
       (abortNote ? `; ${abortNote}` : "");
     return new UploadError(message, this.bucket, key, facts.code, { cause: error });
   }
+}
+
+/** Whether HeadObject finds an object at `key` (an error other than "not found" is left to the write itself). */
+async function keyExists(client: S3Client, bucket: string, key: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The error a store honouring If-None-Match on CompleteMultipartUpload would have answered. */
+function keyTaken(): Error {
+  return Object.assign(new Error("HeadObject found an object at the key before CompleteMultipartUpload"), {
+    name: "PreconditionFailed",
+    Code: "PreconditionFailed",
+    $metadata: { httpStatusCode: 412 },
+    $command: "CompleteMultipartUpload",
+  });
 }
 
 /** The store's own message, unless it said nothing (the SDK then reports "UnknownError" or the code again). */

@@ -54,7 +54,7 @@ export interface ProxyRequestInfo {
   operation: S3Operation;
 }
 
-export type FaultAction = "status500" | "slowdown503" | "status403" | "status405" | "reset" | "delay" | "dropResponse";
+export type FaultAction = "status500" | "slowdown503" | "status403" | "status405" | "status412" | "status501" | "reset" | "delay" | "dropResponse";
 
 export interface RecordedRequest extends ProxyRequestInfo {
   /** Bytes of request body received from the client (final once the request is complete). */
@@ -86,12 +86,14 @@ interface RuleBase {
 export type FaultRule =
   | (RuleBase & {
       /**
-       * status500 / slowdown503 / status403 / status405: the request body is read, then answered with that status and
-       * an S3 XML error body (InternalError / SlowDown / AccessDenied / MethodNotAllowed); nothing reaches the server.
+       * status500 / slowdown503 / status403 / status405 / status412 / status501: the request body is read, then answered
+       * with that status and an S3 XML error body (InternalError / SlowDown / AccessDenied / MethodNotAllowed /
+       * PreconditionFailed / NotImplemented); nothing reaches the server. status412 and status501 match what a store
+       * says to `If-None-Match: *` when the key is taken / when it does not implement the header.
        * dropResponse: forwarded, the server's full answer is read, then the client connection is destroyed instead
        * (the operation happened but the client cannot know: e.g. a CompleteMultipartUpload).
        */
-      action: "status500" | "slowdown503" | "status403" | "status405" | "dropResponse";
+      action: "status500" | "slowdown503" | "status403" | "status405" | "status412" | "status501" | "dropResponse";
     })
   | (RuleBase & {
       /**
@@ -197,11 +199,15 @@ export function classifyS3Request(method: string, url: string, headers: Incoming
   return { bucket, key, query, operation };
 }
 
-const ERRORS: Record<"status500" | "slowdown503" | "status403" | "status405", [number, string, string]> = {
+type ErrorAction = "status500" | "slowdown503" | "status403" | "status405" | "status412" | "status501";
+
+const ERRORS: Record<ErrorAction, [number, string, string]> = {
   status500: [500, "InternalError", "We encountered an internal error. Please try again."],
   slowdown503: [503, "SlowDown", "Please reduce your request rate."],
   status403: [403, "AccessDenied", "Access Denied"],
   status405: [405, "MethodNotAllowed", "The specified method is not allowed against this resource."],
+  status412: [412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold"],
+  status501: [501, "NotImplemented", "A header you provided implies functionality that is not implemented"],
 };
 
 function xmlEscape(s: string): string {
@@ -316,10 +322,10 @@ export async function startFaultProxy(targetEndpoint: string, rules: FaultRule[]
       if (res.destroyed) return;
     }
 
-    if (rule && (rule.action === "status500" || rule.action === "slowdown503" || rule.action === "status403" || rule.action === "status405")) {
+    if (rule && rule.action in ERRORS) {
       countBody();
       await bodyOf(req);
-      const [status, code, message] = ERRORS[rule.action];
+      const [status, code, message] = ERRORS[rule.action as ErrorAction];
       const body = method === "HEAD" ? "" : s3ErrorXml(code, message, resource, requestId);
       res.writeHead(status, {
         "content-type": "application/xml",

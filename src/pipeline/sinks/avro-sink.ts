@@ -25,6 +25,8 @@ export interface AvroSinkOptions {
   stream: string;
   signal: AbortSignal;
   onError: (error: unknown) => void;
+  /** The stream's next free key, for a key another writer took first (uploader.ts); undefined with deterministic_keys. */
+  nextKey?: (() => string) | undefined;
 }
 
 /** Per plan: compiling the avsc type and the converters once per stream schema, not per file. */
@@ -65,7 +67,7 @@ export class AvroSink implements PartitionSink {
     this.convert = c.convert;
     const framing = { gzip: false, jsonArray: false };
     this.partBytes = o.uploader.streamPartSize(framing);
-    const { input, done } = o.uploader.uploadStream({ key: o.key, contentType: o.contentType, ...framing, signal: o.signal });
+    const { input, done } = o.uploader.uploadStream({ key: o.key, contentType: o.contentType, ...framing, signal: o.signal, nextKey: o.nextKey });
     this.input = input;
     this.done = done;
     done.catch((error: unknown) => this.fail(error));

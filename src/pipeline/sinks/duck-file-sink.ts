@@ -49,6 +49,8 @@ export interface DuckSinkOptions {
   stream: string;
   signal: AbortSignal;
   onError: (error: unknown) => void;
+  /** The stream's next free key, for a key another writer took first (uploader.ts); undefined with deterministic_keys. */
+  nextKey?: (() => string) | undefined;
   /** Told how long each conversion took. */
   onConverted?: (seconds: number) => void;
 }
@@ -84,6 +86,7 @@ export class DuckFileSink implements PartitionSink {
       parquet: o.format.fileType === "parquet",
       sizeHint: o.sizeHint,
       signal: o.signal,
+      nextKey: o.nextKey,
       onError: (error) => this.fail(error),
     });
   }

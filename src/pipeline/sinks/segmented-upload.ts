@@ -18,6 +18,8 @@ export interface SegmentedUploadOptions {
   sizeHint: number;
   signal: AbortSignal;
   onError: (error: unknown) => void;
+  /** The stream's next free key, for a key another writer took first (uploader.ts); undefined with deterministic_keys. */
+  nextKey?: (() => string) | undefined;
 }
 
 /**
@@ -68,8 +70,8 @@ export class SegmentedUpload {
 
   private started(): { input: Writable; done: Promise<UploadReceipt> } {
     if (this.upload) return this.upload;
-    const { uploader, key, contentType, gzip, signal, sizeHint } = this.o;
-    this.upload = uploader.uploadStream({ key, contentType, gzip, jsonArray: false, signal }, sizeHint);
+    const { uploader, key, contentType, gzip, signal, sizeHint, nextKey } = this.o;
+    this.upload = uploader.uploadStream({ key, contentType, gzip, jsonArray: false, signal, nextKey }, sizeHint);
     this.upload.done.catch((error: unknown) => {
       if (this.failure.record(error)) this.o.onError(error);
     });

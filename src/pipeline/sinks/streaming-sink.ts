@@ -20,6 +20,8 @@ export interface StreamingSinkOptions {
   framing?: { head: string; tail: string } | undefined;
   signal: AbortSignal;
   onError: (error: unknown) => void;
+  /** The stream's next free key, for a key another writer took first (uploader.ts); undefined with deterministic_keys. */
+  nextKey?: (() => string) | undefined;
 }
 
 /**
@@ -42,7 +44,14 @@ export class StreamingSink implements PartitionSink {
 
   constructor(private readonly o: StreamingSinkOptions) {
     this.partBytes = o.uploader.streamPartSize(o);
-    const { input, done } = o.uploader.uploadStream({ key: o.key, contentType: o.contentType, gzip: o.gzip, jsonArray: o.jsonArray, signal: o.signal });
+    const { input, done } = o.uploader.uploadStream({
+      key: o.key,
+      contentType: o.contentType,
+      gzip: o.gzip,
+      jsonArray: o.jsonArray,
+      signal: o.signal,
+      nextKey: o.nextKey,
+    });
     this.input = input;
     this.done = done;
     done.catch((error: unknown) => {
