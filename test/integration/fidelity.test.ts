@@ -182,6 +182,8 @@ function expectedOf(v: LosslessValue | undefined, node: TypeNode, reader: "csv" 
     }
     case "list":
       return `[${(v as LosslessValue[]).map((x) => expectedOf(x, node.items ?? { kind: "json" }, reader)).join(",")}]`;
+    case "epoch-ms":
+      throw new Error("epoch-ms columns come only from Airbyte's metadata (airbyte.test.ts), never from a tap's schema");
   }
 }
 
@@ -216,6 +218,8 @@ function actualOf(v: unknown, node: TypeNode, reader: "csv" | "duckdb" | "hyparq
     }
     case "list":
       return `[${(v as unknown[]).map((x) => actualOf(x, node.items ?? { kind: "json" }, reader)).join(",")}]`;
+    case "epoch-ms":
+      throw new Error("epoch-ms columns come only from Airbyte's metadata (airbyte.test.ts), never from a tap's schema");
   }
 }
 
