@@ -367,7 +367,9 @@ export class Router {
 }
 
 /** The path of a key sent twice in one object of the record's source text (duplicate-keys.ts), or undefined. */
-function duplicateKeyOf(incoming: IncomingRecord): string[] | undefined {
+function duplicateKeyOf(mapped: IncomingRecord): string[] | undefined {
+  // A map rebuilds the record's text from its parsed value, where a duplicate is already resolved.
+  const incoming = mapped.unmapped ?? mapped;
   const { rawText, lineText, record } = incoming;
   if (rawText !== undefined) return duplicateKey(rawText, stringCount(record), () => rawText);
   if (lineText === undefined) return undefined;

@@ -29,7 +29,9 @@ export function singerHandler(router: Router, options: SingerInputOptions = {}):
     let pending: Pending;
     for (const out of mapped) {
       const next =
-        out.rawText === undefined ? incoming : { record: out.record, rawText: out.rawText, timeExtracted: incoming.timeExtracted, version: incoming.version };
+        out.rawText === undefined
+          ? incoming
+          : { record: out.record, rawText: out.rawText, timeExtracted: incoming.timeExtracted, version: incoming.version, unmapped: incoming };
       pending = pending ? pending.then(() => router.record(out.stream, next, line, text)) : router.record(out.stream, next, line, text);
     }
     return pending;

@@ -123,3 +123,19 @@ describe("validate_records off", () => {
     expect(r.stderr).not.toMatch(/spool/);
   });
 });
+
+describe("with stream_maps", () => {
+  it("a top-level duplicate is found in the record as the tap sent it, before a map rebuilds the record", async () => {
+    const maps = { stream_maps: { users: { price: "__NULL__", label: "name" } } };
+    const r = await run("jsonl", { ...maps, invalid_record_policy: "skip" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/line=3 reason=.*key 'name' is sent twice/);
+    const keys = (await s3.listObjects(bucket)).map((o) => o.key);
+    const rows = (await s3.getObject(bucket, keys[0]!)).toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(rows.map((x) => [x["id"], x["label"]])).toEqual([
+      [1, 'Ann "A"'],
+      [3, "Bo"],
+      [5, ""],
+    ]);
+  });
+});
