@@ -131,7 +131,11 @@ describe("with stream_maps", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/line=3 reason=.*key 'name' is sent twice/);
     const keys = (await s3.listObjects(bucket)).map((o) => o.key);
-    const rows = (await s3.getObject(bucket, keys[0]!)).toString("utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = (await s3.getObject(bucket, keys[0]!))
+      .toString("utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((x) => [x["id"], x["label"]])).toEqual([
       [1, 'Ann "A"'],
       [3, "Bo"],
