@@ -69,7 +69,8 @@ function zeroLanes(x: number): number {
 export function delimiterQuotesOfBytes(bytes: Uint8Array, text: string): number {
   const n = bytes.length;
   if (n + 4 > scratch.length) {
-    scratch = new Uint8Array(2 * (n + 4));
+    // A whole number of 32-bit words, or the Uint32Array view cannot be made.
+    scratch = new Uint8Array((2 * (n + 4) + 3) & ~3);
     words = new Uint32Array(scratch.buffer);
   }
   scratch.set(bytes);

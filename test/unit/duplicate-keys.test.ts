@@ -78,6 +78,9 @@ describe("the quote count", () => {
     // A longer text than the scratch buffer holds.
     const long = `{"a":"${'\\"x'.repeat(50_000)}"}`;
     expect(delimiterQuotesOfBytes(Buffer.from(long), long)).toBe(4);
+    // Longer still and of odd length: the grown scratch buffer must still be viewable as 32-bit words.
+    const odd = `{"a":"${"y".repeat(400_001)}"}`;
+    expect(delimiterQuotesOfBytes(Buffer.from(odd), odd)).toBe(4);
     // A view at an odd offset of a larger buffer, as the line reader hands them out.
     const pool = Buffer.from(`xyz{"a":"b","c":"d"}tail`);
     expect(delimiterQuotesOfBytes(pool.subarray(3, 20), `{"a":"b","c":"d"}`)).toBe(8);
