@@ -2,14 +2,13 @@ import { readFileSync } from "node:fs";
 import { ConfigError, CredentialsError, UploadError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { Settings } from "../config/settings.js";
-import { configSchema } from "../config/schema.js";
 import { parseCatalog, traceError, type CatalogStream, type FailureType, type TraceErrorText } from "../protocol/airbyte.js";
 import { airbyteHandler, catalogSchema, type CatalogSchemaOptions } from "../pipeline/airbyte-input.js";
 import { checkCleanupPrefixes, cleanUpGenerations, generationMetadata, truncatesAtEnd } from "../pipeline/generation-cleanup.js";
 import type { Router } from "../pipeline/router.js";
 import { runTarget } from "../pipeline/target.js";
 import { parseBucket } from "../s3/bucket-uri.js";
-import { KeyTemplate } from "../s3/key-template.js";
+import { DEFAULT_KEY_TEMPLATE, KeyTemplate } from "../s3/key-template.js";
 import { withRunEnvironment } from "./run-environment.js";
 
 export interface WriteAirbyteArgs {
@@ -153,10 +152,10 @@ function readCatalog(path: string): CatalogStream[] {
  * that tells them apart.
  */
 export function airbyteSettings(settings: Settings, catalog: readonly CatalogStream[]): Settings {
-  const defaultTemplate = configSchema().properties["key_template"]?.default;
   // The parsed macros, not the text: `{{namespace}}` is the literal "{namespace}", which keeps nothing apart.
   const given = KeyTemplate.parse(settings.key_template).macros;
-  const template = settings.key_template === defaultTemplate && !given.includes("namespace") ? `{namespace}/${settings.key_template}` : settings.key_template;
+  const template =
+    settings.key_template === DEFAULT_KEY_TEMPLATE && !given.includes("namespace") ? `{namespace}/${settings.key_template}` : settings.key_template;
   const apart = KeyTemplate.parse(template).macros.some((m) => m === "namespace" || m === "stream_id" || m === "stream_run_id");
   const names = new Map<string, string>();
   for (const stream of catalog) {

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
 import { ConfigError } from "../errors.js";
-import { configSchema } from "../config/schema.js";
 import type { Settings } from "../config/settings.js";
-import { KeyTemplate } from "./key-template.js";
+import { DEFAULT_KEY_TEMPLATE, KeyTemplate } from "./key-template.js";
 
 /**
  * `deterministic_keys`: object keys that a re-run of the same tap output reproduces, so that the records a crashed
@@ -23,8 +22,7 @@ const CLOCK_MACROS = ["date_time", "timestamp", "iso_date_time", "date", "iso_da
 
 /** The key template used with deterministic_keys (the configured one, checked), or a ConfigError listing the problems. */
 export function deterministicTemplate(settings: Pick<Settings, "key_template" | "date_partition_format" | "add_record_metadata">): KeyTemplate {
-  const schemaDefault = configSchema().properties["key_template"]?.default;
-  const source = settings.key_template === schemaDefault ? DETERMINISTIC_TEMPLATE : settings.key_template;
+  const source = settings.key_template === DEFAULT_KEY_TEMPLATE ? DETERMINISTIC_TEMPLATE : settings.key_template;
   const template = KeyTemplate.parse(source);
   const problems: string[] = [];
   const clock = template.macros.filter((m) => CLOCK_MACROS.includes(m));

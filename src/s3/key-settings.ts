@@ -1,9 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { ConfigError } from "../errors.js";
-import { configSchema } from "../config/schema.js";
 import type { Settings } from "../config/settings.js";
 import { deterministicTemplate } from "./deterministic-key.js";
-import { KeyTemplate, fileIdentityProblems, validateDatePartitionFormat } from "./key-template.js";
+import { DEFAULT_KEY_TEMPLATE, KeyTemplate, fileIdentityProblems, validateDatePartitionFormat } from "./key-template.js";
 
 /** 8 hex digits, new in every process (see processUniqueTemplate). */
 const WRITER_ID = randomBytes(4).toString("hex");
@@ -14,9 +13,8 @@ const WRITER_ID = randomBytes(4).toString("hex");
  * make the same key. A generated run id is a new UUID per process already; a template of the user's own is kept.
  */
 export function processUniqueTemplate(settings: Pick<Settings, "key_template" | "connection_run_id">): string {
-  const schemaDefault = configSchema().properties["key_template"]?.default;
   const template = settings.key_template;
-  const isDefault = typeof schemaDefault === "string" && (template === schemaDefault || template === `{namespace}/${schemaDefault}`);
+  const isDefault = template === DEFAULT_KEY_TEMPLATE || template === `{namespace}/${DEFAULT_KEY_TEMPLATE}`;
   if (!isDefault || settings.connection_run_id === undefined) return template;
   return template.replace("{connection_run_id}-{part}", `{connection_run_id}-${WRITER_ID}-{part}`);
 }

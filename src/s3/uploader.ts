@@ -38,6 +38,7 @@ export interface UploadReceipt {
 const MAX_PARTS = 10_000;
 /** How many further part numbers a file taken at its key tries before the run fails. */
 const MAX_NEXT_KEYS = 20;
+const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 
 /** What an upload that failed at its last request still has to retry with. */
 interface Leftovers {
@@ -51,7 +52,6 @@ interface Leftovers {
   /** Set once the multipart upload was completed here: nothing is left to abort. */
   completed?: boolean;
 }
-const MAX_PART_SIZE = 5 * 1024 * 1024 * 1024;
 
 /**
  * The part size for a local file of `fileBytes`: the configured size, raised so 10,000 parts cover what is sent
