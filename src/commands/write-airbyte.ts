@@ -152,10 +152,8 @@ function readCatalog(path: string): CatalogStream[] {
  * that tells them apart.
  */
 export function airbyteSettings(settings: Settings, catalog: readonly CatalogStream[]): Settings {
+  const template = settings.key_template === DEFAULT_KEY_TEMPLATE ? `{namespace}/${DEFAULT_KEY_TEMPLATE}` : settings.key_template;
   // The parsed macros, not the text: `{{namespace}}` is the literal "{namespace}", which keeps nothing apart.
-  const given = KeyTemplate.parse(settings.key_template).macros;
-  const template =
-    settings.key_template === DEFAULT_KEY_TEMPLATE && !given.includes("namespace") ? `{namespace}/${settings.key_template}` : settings.key_template;
   const apart = KeyTemplate.parse(template).macros.some((m) => m === "namespace" || m === "stream_id" || m === "stream_run_id");
   const names = new Map<string, string>();
   for (const stream of catalog) {
