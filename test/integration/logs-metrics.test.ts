@@ -118,8 +118,11 @@ describe("METRIC lines", () => {
     const running = spawnCli(["--config", config, "--input", fifo], { onStderrLine: (line) => stderrLines.push({ line, phase }) });
     const writer = createWriteStream(fifo);
     writer.write(`${SCHEMA("alpha")}\n${RECORD("alpha", 1)}\n${RECORD("alpha", 2)}\n${JSON.stringify({ type: "STATE", value: { n: 2 } })}\n`);
-    // Wait (without a deadline on speed) until the first batch is stored and a periodic METRIC reported it.
-    for (let i = 0; i < 200 && !stderrLines.some((l) => l.line.includes('"metric":"file_count","value":1')); i++) await sleep(50);
+    // Wait (without a deadline on speed) until a periodic report counted the first stored batch. Its `progress` line
+    // is the report's last line: waiting for a METRIC line alone let the progress line arrive in a later stderr chunk,
+    // after the input was closed (seen once in CI under load).
+    const reported = (): boolean => stderrLines.some((l) => / INFO {2}progress records=2 files=1 /.test(l.line));
+    for (let i = 0; i < 600 && !reported(); i++) await sleep(50);
     phase = 2;
     writer.end(`${RECORD("alpha", 3)}\n${JSON.stringify({ type: "STATE", value: { n: 3 } })}\n`);
     const result = await running.result;
