@@ -112,7 +112,8 @@ export function airbyteHandler(
         perStream.set(key, (perStream.get(key) ?? 0) + 1);
         sinceLastState++;
         const recordText = rawFieldText(text, "record");
-        let rawText = recordText === undefined ? undefined : rawFieldText(recordText, "data");
+        const sentText = recordText === undefined ? undefined : rawFieldText(recordText, "data");
+        let rawText = sentText;
         let data = message.data;
         const extractedAt = message.emittedAt === undefined ? undefined : new Date(message.emittedAt).toISOString();
         if (options.metadataColumns) {
@@ -129,7 +130,10 @@ export function airbyteHandler(
           rawText = rawText === undefined || collides ? undefined : spliceFront(rawText, JSON.stringify(meta));
           data = { ...data, ...meta };
         }
-        return router.record(key, { record: data, rawText, timeExtracted: extractedAt, version: undefined }, line, text);
+        const incoming = { record: data, rawText, timeExtracted: extractedAt, version: undefined };
+        // Duplicate keys are looked for in `data` as sent: nulling and metadata columns rebuild the text without them.
+        const unmapped = options.metadataColumns ? { ...incoming, record: message.data, rawText: sentText } : undefined;
+        return router.record(key, { ...incoming, unmapped }, line, text);
       }
       case "STATE": {
         const kind = message.stateType === "STREAM" ? "STREAM" : "GLOBAL";

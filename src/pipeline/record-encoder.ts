@@ -17,7 +17,7 @@ export interface IncomingRecord {
   lineBytes?: Buffer | undefined;
   /** Keys and string values of `lineText` outside the record (the Singer envelope): see duplicate-keys.ts. */
   envelopeStrings?: number | undefined;
-  /** The record as the tap sent it, when stream maps rebuilt this one: duplicate keys are looked for there. */
+  /** The record as the tap sent it, when stream maps or Airbyte metadata columns rebuilt this one: duplicate keys are looked for there. */
   unmapped?: IncomingRecord | undefined;
   /** invalid_record_policy=nullify: the fields written as null, as `_sdc_changes` JSON text (record-changes.ts). */
   changes?: string | undefined;

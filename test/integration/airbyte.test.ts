@@ -330,6 +330,23 @@ describe("write", () => {
       expect(metaOf(second)).toEqual({ sync_id: "101", changes: [] });
     }
   });
+
+  it("a key sent twice in data is refused under invalid_record_policy, also when type failures are nulled or a data key is named like a metadata column", async () => {
+    const props = { id: { type: "integer" }, name: { type: ["string", "null"] }, _airbyte_raw_id: { type: ["string", "null"] } };
+    const catalog = catalogFile([{ name: "t", generation: 1, minimum: 0, properties: props }]);
+    const envelope = (data: string): string => `{"type":"RECORD","record":{"stream":"t","data":${data},"emitted_at":1700000000000}}`;
+    const lines = [
+      envelope('{"id":1,"name":"a","name":"b"}'),
+      envelope('{"id":"2x","name":"a","n\\u0061me":"b"}'),
+      envelope('{"id":3,"_airbyte_raw_id":"mine","name":"a","name":"b"}'),
+      envelope('{"id":4,"name":"kept"}'),
+      globalState(1),
+    ];
+    const r = await write({ file_type: "jsonl", invalid_record_policy: "skip" }, catalog, lines);
+    expect(r.code, r.stderr).toBe(0);
+    for (const line of [1, 2, 3]) expect(r.stderr).toMatch(new RegExp(`invalid record skipped.*line=${line}\\b.*name`));
+    expect(idsOf(await rowsOf("t/"))).toEqual([{ id: "4" }]);
+  });
 });
 
 describe("failures", () => {
