@@ -276,12 +276,9 @@ export class Uploader {
    */
   private async confirmStored(key: string, error: unknown, expected: { bytes: number; etags: string[] }): Promise<UploadReceipt | undefined> {
     const facts = s3ErrorFacts(error);
-    const precondition = facts.code === "PreconditionFailed" || facts.status === 412;
-    const kms = this.options.ServerSideEncryption === "aws:kms";
-    // Under SSE-KMS the ETag is not an MD5 of the bytes: nothing can be confirmed.
-    const check = await confirmUpload(this.client, this.bucket, key, { bytes: expected.bytes, etags: kms ? [] : expected.etags });
+    const check = await this.confirm(key, expected);
     if (!check.stored) return undefined;
-    if (precondition) this.onConfirmed?.(key, "already written (If-None-Match: * answered 412 and the object there is identical)");
+    if (isPreconditionFailed(facts)) this.onConfirmed?.(key, `already written (If-None-Match: * answered ${facts.code} and the object there is identical)`);
     else this.onConfirmed?.(key, `stored although the upload reported ${facts.code} (HeadObject found the object with the expected size and ETag)`);
     return { key, etag: check.etag, bytes: expected.bytes };
   }
@@ -291,10 +288,9 @@ export class Uploader {
    * (size and ETag) before the object counts as stored, so the receipt and the manifest carry the stored ETag.
    */
   private async confirmWithoutEtag(key: string, operation: string, expected: { bytes: number; etags: string[] }): Promise<UploadReceipt> {
-    const kms = this.options.ServerSideEncryption === "aws:kms";
-    const check = await confirmUpload(this.client, this.bucket, key, { bytes: expected.bytes, etags: kms ? [] : expected.etags });
+    const check = await this.confirm(key, expected);
     if (check.stored) return { key, etag: check.etag, bytes: expected.bytes };
-    if (kms) return { key, etag: undefined, bytes: expected.bytes };
+    if (this.kms) return { key, etag: undefined, bytes: expected.bytes };
     throw new UploadError(
       `upload of s3://${this.bucket}/${key}: ${operation} answered without an ETag, and HeadObject does not find the bytes sent: ${check.reason}; ` +
         "the object is not counted as stored: run again, and check whether another writer uses the same keys",
@@ -302,6 +298,15 @@ export class Uploader {
       key,
       "EtagMismatch",
     );
+  }
+
+  /** HeadObject: does `key` hold these bytes? Under SSE-KMS the ETag is not an MD5 of the bytes: no ETag is expected, so nothing is confirmed. */
+  private confirm(key: string, expected: { bytes: number; etags: string[] }): ReturnType<typeof confirmUpload> {
+    return confirmUpload(this.client, this.bucket, key, { bytes: expected.bytes, etags: this.kms ? [] : expected.etags });
+  }
+
+  private get kms(): boolean {
+    return this.options.ServerSideEncryption === "aws:kms";
   }
 
   /** Told when a failed-looking upload turned out stored (logged by the caller). */
@@ -355,7 +360,7 @@ export class Uploader {
       fix = grantHint(facts.operation ?? "PutObject", this.bucket, folderOf(key), this.region, {
         tags: this.options.Tagging !== undefined,
         acl: this.options.ACL !== undefined,
-        kms: this.options.ServerSideEncryption === "aws:kms",
+        kms: this.kms,
         kmsKeyId: this.options.SSEKMSKeyId,
       });
     } else if (facts.code === "NoSuchBucket") fix = "check `bucket` and `aws_region`";
