@@ -6,7 +6,7 @@
 // (open-uploads.setup.ts).
 import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { writeFile } from "node:fs/promises";
+import { rename, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
@@ -24,6 +24,9 @@ import {
 import { cephAddKey, cephFromEnv, onCeph, type CephS3 } from "./ceph-s3.js";
 
 interface S3rverObject {
+  bucket: string;
+  key: string;
+  metadata: Record<string, string>;
   content: Buffer | NodeJS.ReadableStream;
 }
 interface S3rverInstance {
@@ -31,7 +34,8 @@ interface S3rverInstance {
   close(): Promise<void>;
   httpServer?: Server;
   store: {
-    putObject(object: S3rverObject): Promise<unknown>;
+    putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
+    putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
     putObjectMultipart(bucket: string, uploadId: string, parts: Array<{ number: number }>): Promise<{ size: number; md5: string }>;
     putPart(bucket: string, uploadId: string, partNumber: number, content: NodeJS.ReadableStream): Promise<{ size: number; md5: string }>;
     getResourcePath(bucket: string, key: string | undefined, resource: string): string;
@@ -125,17 +129,29 @@ export function randomBucketName(prefix = "test"): string {
 
 /**
  * s3rver opens (and truncates) the object's file before the request body arrives, so a PutObject whose client dies
- * mid-request leaves an empty object behind, or empties the one that was there. S3 stores a PUT whole or not at
- * all: the body is read to its end first, and an aborted request changes nothing.
+ * mid-request leaves an empty object behind, or empties the one that was there; and it answers (PutObject and
+ * CompleteMultipartUpload alike) before the file is written to its end, so a HeadObject right after it can find a
+ * short object (seen: 10 of 11 MiB). S3 stores a PUT whole or not at all and answers once it is stored: the body is
+ * read to its end, written beside the object and renamed over it, and only then answered.
  */
 function makePutObjectAtomic(s3rver: S3rverInstance): void {
   const store = s3rver.store;
-  const putObject = store.putObject.bind(store);
   store.putObject = async (object) => {
-    if (Buffer.isBuffer(object.content)) return putObject(object);
-    const chunks: Buffer[] = [];
-    for await (const chunk of object.content) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-    return putObject({ ...object, content: Buffer.concat(chunks) });
+    let body: Buffer;
+    if (Buffer.isBuffer(object.content)) body = object.content;
+    else {
+      const chunks: Buffer[] = [];
+      for await (const chunk of object.content) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      body = Buffer.concat(chunks);
+    }
+    const objectPath = store.getResourcePath(object.bucket, object.key, "object");
+    mkdirSync(dirname(objectPath), { recursive: true });
+    const partial = `${objectPath}.${randomBytes(4).toString("hex")}.partial`;
+    await writeFile(partial, body);
+    await rename(partial, objectPath);
+    const md5 = createHash("md5").update(body).digest("hex");
+    await store.putMetadata(object.bucket, object.key, object.metadata, md5);
+    return { size: body.length, md5 };
   };
 }
 
