@@ -83,12 +83,26 @@ export function prepareForValidation(schema: JsonSchema): JsonSchema {
     const types = typesOf(s);
     if (types.includes("integer")) s[INT64] = true;
     if (types.includes("number")) s[NUMBER_RANGE] = types.includes("integer") ? 0 : (decimalScale(s) ?? 0);
+    draft4Bound(s, "exclusiveMaximum", "maximum");
+    draft4Bound(s, "exclusiveMinimum", "minimum");
     if (typeof s["multipleOf"] === "number") {
       s[MULTIPLE_OF] = s["multipleOf"];
       delete s["multipleOf"];
     }
   });
   return copy;
+}
+
+/**
+ * Draft-04 bounds (`exclusiveMaximum: true` next to `maximum`, as tap-postgres and tap-mysql describe NUMERIC)
+ * in the numeric form ajv compiles: `exclusiveMaximum: <maximum>`; `false` just goes.
+ */
+function draft4Bound(s: Record<string, unknown>, exclusive: "exclusiveMaximum" | "exclusiveMinimum", bound: "maximum" | "minimum"): void {
+  if (typeof s[exclusive] !== "boolean") return;
+  if (s[exclusive] === true && typeof s[bound] === "number") {
+    s[exclusive] = s[bound];
+    delete s[bound];
+  } else delete s[exclusive];
 }
 
 /** The prepared schema without its constraint rules: what a value must be to be written in its column. */

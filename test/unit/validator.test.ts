@@ -110,3 +110,24 @@ describe("compileRecordChecker: exact numbers, types apart from constraints", ()
     expect(types(JSON.parse(text) as Record<string, unknown>, text)).toBeUndefined();
   });
 });
+
+describe("compileRecordChecker: draft-04 boolean exclusiveMaximum/exclusiveMinimum (pipelinewise tap-postgres numeric)", () => {
+  // tap-postgres / tap-mysql describe NUMERIC(10,2) as below: draft-04 booleans next to maximum/minimum.
+  const schema = {
+    type: "object",
+    properties: {
+      amount: { type: ["null", "number"], exclusiveMaximum: true, maximum: 100000000, multipleOf: 0.01, exclusiveMinimum: true, minimum: -100000000 },
+      plain: { type: ["null", "number"], exclusiveMaximum: false, maximum: 10 },
+    },
+  };
+
+  it("compiles, accepts values inside the bounds and reports the bound itself as exclusive", () => {
+    const check = compileRecordChecker(schema);
+    const run = (text: string) => check(JSON.parse(text) as Record<string, unknown>, text);
+    expect(run(`{"amount":302.28,"plain":10}`)).toBeUndefined();
+    expect(run(`{"amount":-99999999.99}`)).toBeUndefined();
+    expect(run(`{"amount":100000000}`)?.constraints.map((v) => [v.property, v.rule])).toEqual([["amount", "exclusiveMaximum"]]);
+    expect(run(`{"amount":-100000000}`)?.constraints.map((v) => [v.property, v.rule])).toEqual([["amount", "exclusiveMinimum"]]);
+    expect(run(`{"plain":10.5}`)?.constraints.map((v) => [v.property, v.rule])).toEqual([["plain", "maximum"]]);
+  });
+});
