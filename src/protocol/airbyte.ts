@@ -223,10 +223,23 @@ const WELL_KNOWN: Record<string, JsonSchema> = {
   Integer: { type: "integer" },
 };
 
-/** Replaces `WellKnownTypes.json#/definitions/X` references by the plain type, recursively. */
-export function normalizeJsonSchema(schema: unknown): unknown {
-  if (Array.isArray(schema)) return schema.map(normalizeJsonSchema);
-  if (!isObject(schema)) return schema;
+/** Protocol v0 marks integers as `type: number` with `airbyte_type: integer`: read as `integer` (INT64, exact). */
+function v0Integer(schema: Record<string, unknown>): Record<string, unknown> {
+  if (schema["airbyte_type"] !== "integer") return schema;
+  const type = schema["type"];
+  if (type === "number") return { ...schema, type: "integer" };
+  if (Array.isArray(type) && type.includes("number")) return { ...schema, type: type.map((t) => (t === "number" ? "integer" : t)) };
+  return schema;
+}
+
+/**
+ * Replaces `WellKnownTypes.json#/definitions/X` references by the plain type, and v0 `airbyte_type: integer`
+ * numbers by integers, recursively.
+ */
+export function normalizeJsonSchema(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(normalizeJsonSchema);
+  if (!isObject(node)) return node;
+  const schema = v0Integer(node);
   const ref = schema["$ref"];
   if (typeof ref === "string") {
     const name = /WellKnownTypes\.json#\/definitions\/(\w+)$/.exec(ref)?.[1];

@@ -105,6 +105,28 @@ describe("parseCatalog", () => {
       properties: { t: { type: "string", format: "date-time" } },
     });
   });
+  it("reads protocol v0 integers (type number, airbyte_type integer) as integers, so INT64 keeps every digit", () => {
+    // Sources before WellKnownTypes (source-postgres, source-mysql 1.x/2.x) describe BIGINT this way.
+    expect(
+      normalizeJsonSchema({
+        type: "object",
+        properties: {
+          id: { type: "number", airbyte_type: "integer" },
+          n: { type: ["null", "number"], airbyte_type: "integer" },
+          big: { type: "string", airbyte_type: "big_integer" },
+          ratio: { type: "number" },
+        },
+      }),
+    ).toEqual({
+      type: "object",
+      properties: {
+        id: { type: "integer", airbyte_type: "integer" },
+        n: { type: ["null", "integer"], airbyte_type: "integer" },
+        big: { type: "string", airbyte_type: "big_integer" },
+        ratio: { type: "number" },
+      },
+    });
+  });
   it("keys streams by namespace and name", () => {
     expect(streamKey(undefined, "s")).toBe("s");
     expect(streamKey("n", "s")).toBe("n.s");
