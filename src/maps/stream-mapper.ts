@@ -35,6 +35,8 @@ interface CompiledMap {
 
 export class StreamMapper {
   private readonly outputs = new Map<string, Output[]>();
+  /** Per source stream: the SCHEMA it gave each output stream (several sources may map to one name). */
+  private readonly outputSchemas = new Map<string, Map<string, SchemaMessage>>();
   private readonly config: PyValue;
 
   constructor(
@@ -60,7 +62,13 @@ export class StreamMapper {
       if (output.map === null) continue;
       messages.push(output.map === undefined ? { ...message, stream: output.alias } : this.mappedSchema(output.alias, output.map, message));
     }
+    this.outputSchemas.set(message.stream, new Map(messages.map((m) => [m.stream, m])));
     return messages;
+  }
+
+  /** The SCHEMA source stream `source` last gave output stream `output`. */
+  schemaFor(source: string, output: string): SchemaMessage | undefined {
+    return this.outputSchemas.get(source)?.get(output);
   }
 
   /** The records a source RECORD becomes; undefined when its stream has no SCHEMA yet (the router says so). */

@@ -18,6 +18,19 @@ type Pending = Promise<void> | undefined;
 /** Singer lines → router calls. The record's and the state's source text are kept exactly as sent. */
 export function singerHandler(router: Router, options: SingerInputOptions = {}): (text: string, line: number, bytes?: Buffer) => Pending {
   const { mapper, batchFiles } = options;
+  /** Output stream → the source stream whose mapped SCHEMA the router holds for it. */
+  const schemaSource = new Map<string, string>();
+
+  /**
+   * Two sources mapped to one name (`__alias__`) each bring their own SCHEMA: before a record, the router is given
+   * its source's (an identical one changes nothing), so it is never written under the other source's columns.
+   */
+  const useSchemaOf = (source: string, output: string, line: number): void => {
+    if (!mapper || schemaSource.get(output) === source) return;
+    const message = mapper.schemaFor(source, output);
+    if (message) router.schema(message, line);
+    schemaSource.set(output, source);
+  };
 
   /** One record (from a RECORD line or a BATCH file) through the stream maps to the router. */
   const route = (stream: string, incoming: IncomingRecord, line: number, text: string): Pending => {
@@ -32,13 +45,20 @@ export function singerHandler(router: Router, options: SingerInputOptions = {}):
         out.rawText === undefined
           ? incoming
           : { record: out.record, rawText: out.rawText, timeExtracted: incoming.timeExtracted, version: incoming.version, unmapped: incoming };
-      pending = pending ? pending.then(() => router.record(out.stream, next, line, text)) : router.record(out.stream, next, line, text);
+      const send = (): Pending => {
+        useSchemaOf(stream, out.stream, line);
+        return router.record(out.stream, next, line, text);
+      };
+      pending = pending ? pending.then(send) : send();
     }
     return pending;
   };
 
   const schema = (message: SchemaMessage, line: number): void => {
-    for (const out of mapper ? mapper.schema(message) : [message]) router.schema(out, line);
+    for (const out of mapper ? mapper.schema(message) : [message]) {
+      router.schema(out, line);
+      schemaSource.set(out.stream, message.stream);
+    }
   };
 
   return (text, line, bytes) => {

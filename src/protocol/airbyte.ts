@@ -228,7 +228,7 @@ function v0Integer(schema: Record<string, unknown>): Record<string, unknown> {
   if (schema["airbyte_type"] !== "integer") return schema;
   const type = schema["type"];
   if (type === "number") return { ...schema, type: "integer" };
-  if (Array.isArray(type) && type.includes("number")) return { ...schema, type: type.map((t) => (t === "number" ? "integer" : t)) };
+  if (Array.isArray(type) && type.includes("number")) return { ...schema, type: type.map((t: unknown) => (t === "number" ? "integer" : t)) };
   return schema;
 }
 

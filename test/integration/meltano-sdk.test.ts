@@ -115,6 +115,37 @@ describe("stream maps and a BATCH of gzipped JSON Lines (the Meltano case)", () 
   });
 });
 
+describe("two source streams mapped to one stream name", () => {
+  it("each record is written with its own source's columns, in Parquet too (users' email was lost under admins' columns)", async () => {
+    const config = meltanoConfig({ file_type: "parquet", stream_maps: { users: { __alias__: "people" }, admins: { __alias__: "people" } } });
+    const admins = {
+      type: "SCHEMA",
+      stream: "admins",
+      schema: { type: "object", properties: { id: { type: "integer" }, role: { type: ["null", "string"] } } },
+      key_properties: ["id"],
+    };
+    const input = [
+      line(USERS_SCHEMA),
+      line(admins),
+      '{"type":"RECORD","stream":"users","record":{"id":1,"email":"a@example.com","amount":302.28,"note":"x"}}',
+      '{"type":"RECORD","stream":"admins","record":{"id":2,"role":"owner"}}',
+      '{"type":"RECORD","stream":"users","record":{"id":3,"email":"c@example.com","amount":0.07,"note":null}}',
+      line({ type: "STATE", value: { n: 1 } }),
+    ].join("\n");
+    const result = await runCli(["--config", config], { input });
+    expect(result.code, hint(result)).toBe(0);
+    const objects = await readStreamObjects(s3, bucket, "", { parquetReader: "hyparquet" });
+    expect(objects.every((o) => o.stream === "people")).toBe(true);
+    const rows = objects.flatMap((o) => o.rows).sort((a, b) => Number(a["id"]) - Number(b["id"]));
+    expect(rows).toEqual([
+      { id: 1, email: "a@example.com", amount: 302.28, note: "x" },
+      { id: 2, role: "owner" },
+      { id: 3, email: "c@example.com", amount: 0.07, note: null },
+    ]);
+    expect(result.stateLines).toEqual([{ n: 1 }]);
+  });
+});
+
 describe("BATCH messages", () => {
   it("reads s3:// files with the target's credentials and Parquet files, records counted like RECORD lines", async () => {
     const dir = makeTempDir("target-s3-batch-");
