@@ -237,6 +237,19 @@ describe("BATCH messages", () => {
   });
 });
 
+describe("a BATCH file that cannot be read as lines", () => {
+  it("a gzipped file declared compression none names the BATCH's input line and the file's record, not line 1", async () => {
+    const dir = makeTempDir("target-s3-batch-");
+    const file = writeGzBatch(dir, "users.jsonl.gz", ['{"id":5,"amount":1}']);
+    const input = [line(USERS_SCHEMA), line({ type: "STATE", value: { n: 1 } }), batchMessage("users", "jsonl", "none", [file])].join("\n");
+    const result = await runCli(["--config", writeConfig(s3Config(s3, bucket, { file_type: "jsonl" }))], { input });
+    expect(result.code, hint(result)).toBe(1);
+    expect(result.stderr).toContain(`line 3: the line is not valid UTF-8`);
+    expect(result.stderr).toContain(`(BATCH file ${file}, record 1)`);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
 describe("what stops the run", () => {
   it("an SDK stream map feature target-s3 does not offer (fake) is refused before anything is read (exit 2)", async () => {
     const config = meltanoConfig({ stream_maps: { users: { email: "fake.email()" } } });
