@@ -5,6 +5,7 @@ import { ENV_PREFIX, ENV_SOURCE, loadDotenvInto, orderedSources, readConfigFile,
 import { crossSettingProblems } from "./cross-setting-checks.js";
 import { configSchema, settingTypes } from "./schema.js";
 import { schemaProblems } from "./schema-problems.js";
+import { unsupportedSdkSetting } from "./sdk-settings.js";
 import { secretNames } from "./secret-names.js";
 import type { Settings } from "./settings.js";
 import { unknownKeySentence } from "./setting-suggestions.js";
@@ -55,7 +56,12 @@ function readSources(sources: string[], env: NodeJS.ProcessEnv, cwd: string) {
   const readProblems: string[] = [];
   const problems: string[] = [];
   const warnings: string[] = [];
-  const unknown = (name: string, source: string | undefined): void => {
+  const unknown = (name: string, source: string | undefined, value: unknown): void => {
+    const refused = unsupportedSdkSetting(name, value, source === undefined ? `${ENV_PREFIX}${name.toUpperCase()}` : `config file '${source}'`);
+    if (refused !== undefined) {
+      problems.push(refused);
+      return;
+    }
     const { typo, text } = unknownKeySentence(name, source, names);
     (typo ? problems : warnings).push(text);
   };
@@ -68,7 +74,7 @@ function readSources(sources: string[], env: NodeJS.ProcessEnv, cwd: string) {
         merged[name] = value;
         origin.set(name, `${ENV_PREFIX}${name.toUpperCase()}`);
       }
-      for (const variable of read.unknown) unknown(variable.slice(ENV_PREFIX.length).toLowerCase(), undefined);
+      for (const variable of read.unknown) unknown(variable.slice(ENV_PREFIX.length).toLowerCase(), undefined, env[variable]);
       continue;
     }
     const fileSettings = readConfigFile(source, cwd, readProblems);
@@ -76,7 +82,7 @@ function readSources(sources: string[], env: NodeJS.ProcessEnv, cwd: string) {
     for (const [name, value] of Object.entries(fileSettings)) {
       const setting = properties[name];
       if (setting === undefined) {
-        unknown(name, source);
+        unknown(name, source, value);
         continue;
       }
       // null for a setting that cannot be null means "not set" (UIs and templating tools send it).

@@ -386,6 +386,23 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("refuses the Singer SDK's load_method and hard_delete when they ask for replacing, merging or deleting (append-only passes as an unknown key)", () => {
+    file("c.json", { bucket: "b", load_method: "overwrite", hard_delete: true });
+    const error = configError(() => loadConfig(["c.json", "ENV"], { TARGET_S3_LOAD_METHOD: "upsert", TARGET_S3_HARD_DELETE: "true" }, dir));
+    expect(error.exitCode).toBe(2);
+    expect(error.problems).toEqual([
+      'load_method "overwrite" (config file \'c.json\') asks to replace or merge the stream\'s data, which target-s3 does not do: every run adds new objects; remove load_method or set it to "append-only"',
+      "hard_delete (config file 'c.json') asks to delete the records a tap marks with _sdc_deleted_at, which target-s3 does not do: it writes files and never deletes records (such records are written with their _sdc_deleted_at value); remove hard_delete",
+      'load_method "upsert" (TARGET_S3_LOAD_METHOD) asks to replace or merge the stream\'s data, which target-s3 does not do: every run adds new objects; remove load_method or set it to "append-only"',
+      "hard_delete (TARGET_S3_HARD_DELETE) asks to delete the records a tap marks with _sdc_deleted_at, which target-s3 does not do: it writes files and never deletes records (such records are written with their _sdc_deleted_at value); remove hard_delete",
+    ]);
+    file("c.json", { bucket: "b", load_method: "append-only", hard_delete: false });
+    expect(loadConfig(["c.json"], {}, dir).warnings).toEqual([
+      "Unknown setting 'load_method' in config file 'c.json' is ignored.",
+      "Unknown setting 'hard_delete' in config file 'c.json' is ignored.",
+    ]);
+  });
+
   it("refuses an unknown key within edit distance 2 of a setting (a near miss such as file_typ), in files and ENV", () => {
     file("c.json", { bucket: "b", file_typ: "parquet", regoin: "eu-west-1", acl2: "private" });
     const error = configError(() => loadConfig(["c.json", "ENV"], { TARGET_S3_FILE_TPYE: "csv" }, dir));
