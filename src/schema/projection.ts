@@ -85,8 +85,10 @@ export function projectionSql(columns: Column[], options: ProjectionOptions): { 
   const readColumns = `{${Object.entries(read)
     .map(([k, v]) => `${quoteLiteral(k)}: ${quoteLiteral(v)}`)
     .join(", ")}}`;
-  const exprs = columns.map(
-    (c, i) => `${outputExpr(wide ? wide.exprs[i]! : valueExpr(c.path, c.node, viaJson), c.node, options.format)} AS ${quoteIdent(c.name)}`,
+  const exprs = columns.flatMap((c, i) =>
+    options.metadata && isTargetOwned(c.name)
+      ? []
+      : [`${outputExpr(wide ? wide.exprs[i]! : valueExpr(c.path, c.node, viaJson), c.node, options.format)} AS ${quoteIdent(c.name)}`],
   );
   if (options.metadata) exprs.push(...metadataExprs(columns, options, viaJson));
   return { readColumns, select: exprs.join(", "), from: wide ? wide.from : (read) => read };
@@ -216,8 +218,17 @@ function outputExpr(expr: string, node: TypeNode, format: "csv" | "parquet"): st
   }
 }
 
+/**
+ * With add_record_metadata these `_sdc_*` columns are the target's, also where the tap sends its own (as in the Singer
+ * SDK and the JSON formats' encoder); only `_sdc_deleted_at` is the tap's.
+ */
+function isTargetOwned(name: string): boolean {
+  const lower = name.toLowerCase();
+  return lower !== "_sdc_deleted_at" && (METADATA_COLUMNS as readonly string[]).includes(lower);
+}
+
 function metadataExprs(columns: Column[], options: ProjectionOptions, viaJson: boolean): string[] {
-  const taken = new Set(columns.map((c) => c.name.toLowerCase()));
+  const taken = new Set(columns.filter((c) => !isTargetOwned(c.name)).map((c) => c.name.toLowerCase()));
   const ts = (e: string): string => (options.format === "csv" ? `strftime(${e}, '%Y-%m-%dT%H:%M:%S.%fZ')` : e);
   const batched = `TIMESTAMPTZ ${quoteLiteral(options.batchedAt.toISOString())}`;
   const deleted = viaJson ? `json_extract_string(record, '$._sdc_deleted_at')` : `record."_sdc_deleted_at"`;
