@@ -31,10 +31,11 @@ export class UsageError extends TargetError {
 export class InputError extends TargetError {
   readonly exitCode = 1;
   constructor(
-    message: string,
+    /** What is wrong, without the line (the message adds it). */
+    readonly reason: string,
     readonly line: number,
   ) {
-    super(`line ${line}: ${message}`);
+    super(`line ${line}: ${reason}`);
   }
 }
 

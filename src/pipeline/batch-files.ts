@@ -134,7 +134,7 @@ function sqlString(text: string): string {
 function located(error: unknown, url: string, at: number, stream: string, line: number): Error {
   // The line reader numbers the file's lines: its error becomes one at the BATCH's input line, naming the record.
   if (error instanceof InputError && error.line !== line) {
-    return new InputError(`${error.message.replace(/^line \d+: /, "")} (BATCH file ${url}, record ${error.line})`, line);
+    return new InputError(`${error.reason} (BATCH file ${url}, record ${error.line})`, line);
   }
   const where = at > 0 ? `BATCH file ${url}, record ${at}` : `BATCH file ${url}`;
   if (error instanceof TargetError) {
