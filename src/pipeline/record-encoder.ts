@@ -1,5 +1,5 @@
 import { objectFields, rawAtPath } from "../schema/lossless-json.js";
-import { CHANGES_FIELD, LINE_FIELD, RECEIVED_FIELD } from "../schema/projection.js";
+import { CHANGES_FIELD, LINE_FIELD, RECEIVED_FIELD, TARGET_METADATA_COLUMNS } from "../schema/projection.js";
 import { rawFieldText } from "../protocol/raw-record.js";
 import type { SpoolEntry } from "./spool-entry.js";
 import type { ExactTextRewriter } from "../schema/shape-record.js";
@@ -62,8 +62,6 @@ export function duckEncoder(withReceived: boolean): RecordEncoder {
   };
 }
 
-const SDC_FIELDS = ["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_sequence", "_sdc_table_version"] as const;
-
 /**
  * JSON formats: the record's own source text; with flattening or casing its members are re-keyed (values copied
  * as source text, see shape-record.ts); with metadata the `_sdc_*` fields are spliced in front. Values are never
@@ -76,7 +74,7 @@ export function jsonEncoder(metadata: boolean, changesColumn = false): RecordEnc
     const raw = sourceOf(incoming);
     if (!shape) {
       if (!metadata) return raw + "\n";
-      if (!SDC_FIELDS.some((f) => f in record)) {
+      if (!TARGET_METADATA_COLUMNS.some((f) => f in record)) {
         // Fast path: splice the metadata in front of the source text.
         const fields = JSON.stringify(sdcValues(line, incoming, batchedAt, changesColumn));
         const inner = raw.slice(raw.indexOf("{") + 1).trimStart();

@@ -2,6 +2,11 @@ import { hasCaseCollision, type Column, type TypeNode } from "./columns.js";
 
 /** Extra columns the target adds (Singer SDK `add_record_metadata`). */
 export const METADATA_COLUMNS = ["_sdc_extracted_at", "_sdc_received_at", "_sdc_batched_at", "_sdc_deleted_at", "_sdc_sequence", "_sdc_table_version"] as const;
+/**
+ * With add_record_metadata these `_sdc_*` columns are the target's, also where the tap sends its own (as the Singer
+ * SDK does); only `_sdc_deleted_at` is the tap's.
+ */
+export const TARGET_METADATA_COLUMNS: readonly string[] = METADATA_COLUMNS.filter((name) => name !== "_sdc_deleted_at");
 
 /** Field names the spool injects into each message line (see SpoolEncoder). */
 export const LINE_FIELD = "__target_s3_line";
@@ -218,13 +223,9 @@ function outputExpr(expr: string, node: TypeNode, format: "csv" | "parquet"): st
   }
 }
 
-/**
- * With add_record_metadata these `_sdc_*` columns are the target's, also where the tap sends its own (as in the Singer
- * SDK and the JSON formats' encoder); only `_sdc_deleted_at` is the tap's.
- */
+/** A schema column the target's own metadata replaces (TARGET_METADATA_COLUMNS, in any case). */
 function isTargetOwned(name: string): boolean {
-  const lower = name.toLowerCase();
-  return lower !== "_sdc_deleted_at" && (METADATA_COLUMNS as readonly string[]).includes(lower);
+  return TARGET_METADATA_COLUMNS.includes(name.toLowerCase());
 }
 
 function metadataExprs(columns: Column[], options: ProjectionOptions, viaJson: boolean): string[] {
